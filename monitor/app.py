@@ -1,0 +1,56 @@
+"""The application context every use case receives: config, database and clock, opened once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config as config_mod
+from . import home as home_mod
+from .clock import Clock, today
+from .config import Config
+from .storage import migrate
+from .storage.engine import Database, open_database
+from .storage.sync import sync
+
+
+@dataclass
+class App:
+    config: Config
+    db: Database
+    clock: Clock
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.config.settings
+
+    @property
+    def definitions(self):  # type: ignore[no-untyped-def]
+        return self.config.definitions
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        return today(self.clock, self.config.settings.timezone)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_app(home_option: str | Path | None, clock: Clock, environ: Mapping[str, str] | None = None) -> App:
+    """Locate and validate the home, open and migrate its database, and sync config into it."""
+    home = home_mod.require(home_mod.locate(home_option))
+    cfg = config_mod.load(home, environ)
+    db = open_database(cfg.database_url)
+    try:
+        if db.is_sqlite and db.engine.url.database and db.engine.url.database != ":memory:":
+            Path(db.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        migrate.ensure_current(db)
+        sync(db, cfg.definitions, clock.now())
+    except BaseException:
+        db.dispose()
+        raise
+    return App(cfg, db, clock)

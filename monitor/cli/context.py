@@ -1,0 +1,29 @@
+"""What every command shares: the --home option and opening the app once."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+
+import typer
+
+from ..app import App, open_app
+from ..clock import clock_from_env
+
+
+@dataclass
+class State:
+    home: str | None = None
+
+
+def open_from(ctx: typer.Context) -> App:
+    state: State = ctx.find_root().obj or State()
+    return open_app(state.home, clock_from_env())
+
+
+def default_user() -> str:
+    try:
+        return os.environ.get("MONITOR_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,238 @@
+"""Commands about milestones: milestones, show, complete, status, history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from .. import tracking
+from ..tracking import MilestoneView, StatusResult
+from .context import default_user, open_from
+from .output import STATE_STYLE, console, emit_json, fmt, guarded, parse_date, table
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the change, YYYY-MM-DD (default: today).")]
+EvidenceOpt = Annotated[str | None, typer.Option("--evidence", help="URL of the evidence.")]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who made the change (default: $MONITOR_USER or login).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("milestones")(milestones)
+    app.command("show")(show)
+    app.command("complete")(complete)
+    app.command("status")(status)
+    app.command("history")(history)
+
+
+def _days(v: MilestoneView) -> str:
+    return "" if v.days_left is None else str(v.days_left)
+
+
+def _state(v: MilestoneView) -> Text:
+    label = v.deadline_state + (
+        " (soft)" if v.soft and v.deadline_state in ("overdue", "due_soon", "upcoming") else ""
+    )
+    return Text(label, style=STATE_STYLE.get(v.deadline_state, ""))
+
+
+@guarded
+def milestones(
+    ctx: typer.Context,
+    agreement: Annotated[str | None, typer.Option("--agreement", help="Only this agreement id.")] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Only agreements with this party (e.g. JP).")
+    ] = None,
+    status_: Annotated[
+        str | None, typer.Option("--status", help="Only this status (pending, complete ...).")
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", help="Only this deadline state (overdue ...).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List tracked milestones with due dates and deadline states.
+
+    Example: monitor milestones --country JP --deadline overdue
+    """
+    app = open_from(ctx)
+    try:
+        views = tracking.list_milestones(app, agreement, country, status_, deadline)
+    finally:
+        app.close()
+    if as_json:
+        emit_json([v.as_json() for v in views])
+        return
+    t = table(
+        "id",
+        "agreement",
+        "title",
+        "status",
+        "due",
+        "deadline",
+        "days left",
+        "last evidence",
+        title=f"{len(views)} milestones, today {app.today().isoformat()}",
+    )
+    for v in views:
+        t.add_row(v.id, v.agreement, v.title, v.status, fmt(v.due), _state(v), _days(v), fmt(v.last_evidence))
+    console().print(t)
+
+
+@guarded
+def show(
+    ctx: typer.Context, milestone_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False
+) -> None:
+    """One milestone in full: definition, due rule and date, status, history, recent evidence.
+
+    Example: monitor show jp-minerals-ministerial
+    """
+    app = open_from(ctx)
+    try:
+        d = tracking.show(app, milestone_id)
+    finally:
+        app.close()
+    if as_json:
+        emit_json(d.as_json())
+        return
+    v = d.view
+    out = console()
+    out.print(Text(f"{v.id}: {v.title}", style="bold"))
+    out.print(f"agreement   {v.agreement} — {v.agreement_title}")
+    if d.description:
+        out.print(f"what counts {d.description}")
+    out.print(f"due rule    {v.due_rule or 'none'}")
+    out.print(
+        Text.assemble(
+            "due         ",
+            fmt(v.due),
+            "  ",
+            _state(v),
+            f"  ({v.days_left} days left)" if v.days_left is not None else "",
+        )
+    )
+    out.print(f"status      {v.status}" + (f" on {v.status_on}" if v.status_on else ""))
+    if v.evidence_url:
+        out.print(f"evidence    {v.evidence_url}")
+    if d.depends_on:
+        out.print(f"depends on  {d.depends_on}")
+    if d.dependants:
+        out.print(f"dependants  {', '.join(d.dependants)}")
+    out.print(f"last evidence {fmt(v.last_evidence)}")
+    if d.history:
+        h = table("on", "from", "to", "by", "note", "evidence", title="history")
+        for r in d.history:
+            h.add_row(fmt(r.on), r.from_status, r.to_status, r.by, r.note or "", r.evidence_url or "")
+        out.print(h)
+    else:
+        out.print("history     none yet")
+
+
+def _report(result: StatusResult) -> None:
+    out = console()
+    out.print(result.message)
+    for dep in result.dependants:
+        out.print(f"  {dep.id}: due {fmt(dep.due)} ({dep.deadline_state})")
+
+
+@guarded
+def complete(
+    ctx: typer.Context,
+    milestone_id: Annotated[str, typer.Argument(metavar="ID")],
+    on: OnOpt = None,
+    evidence: EvidenceOpt = None,
+    note: NoteOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Mark a milestone complete; milestones due "after" it get their due date.
+
+    Example: monitor complete my-notifications --on 2026-03-01 --evidence https://www.miti.gov.my/...
+    """
+    _change(ctx, milestone_id, "complete", on, evidence, note, by)
+
+
+@guarded
+def status(
+    ctx: typer.Context,
+    milestone_id: Annotated[str, typer.Argument(metavar="ID")],
+    new_status: Annotated[
+        str,
+        typer.Argument(
+            metavar="STATUS", help="pending | in_progress | stalled | complete | partial | missed"
+        ),
+    ],
+    on: OnOpt = None,
+    evidence: EvidenceOpt = None,
+    note: NoteOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Set any status. complete, partial and missed are verdicts and carry a date (--on, default today).
+
+    Example: monitor status th-full-agreement stalled --note "talks paused after border clashes"
+    """
+    _change(ctx, milestone_id, new_status, on, evidence, note, by)
+
+
+def _change(
+    ctx: typer.Context,
+    milestone_id: str,
+    new_status: str,
+    on: str | None,
+    evidence: str | None,
+    note: str | None,
+    by: str | None,
+) -> None:
+    tracking.check_status(new_status)
+    day = parse_date(on, "--on")
+    tracking.check_url(evidence)
+    app = open_from(ctx)
+    try:
+        result = tracking.set_status(
+            app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=by or default_user()
+        )
+    finally:
+        app.close()
+    _report(result)
+
+
+@guarded
+def history(
+    ctx: typer.Context,
+    milestone_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this milestone.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only changes dated on or after YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Status changes, newest first.
+
+    Example: monitor history --since 2026-01-01
+    """
+    day = parse_date(since, "--since")
+    app = open_from(ctx)
+    try:
+        rows = tracking.history(app, milestone_id, day)
+    finally:
+        app.close()
+    if as_json:
+        emit_json([r.as_json() for r in rows])
+        return
+    t = table(
+        "recorded", "milestone", "from", "to", "on", "by", "note", "evidence", title=f"{len(rows)} changes"
+    )
+    for r in rows:
+        t.add_row(
+            fmt(r.recorded_at),
+            r.milestone,
+            r.from_status,
+            r.to_status,
+            fmt(r.on),
+            r.by,
+            r.note or "",
+            r.evidence_url or "",
+        )
+    console().print(t)

@@ -1,0 +1,50 @@
+"""The clock every "now" and "today" comes from; pass one in, never call datetime.now() elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at.astimezone(UTC)
+
+
+def today(clock: Clock, timezone: str) -> date:
+    """Today's date in the configured timezone."""
+    return clock.now().astimezone(ZoneInfo(timezone)).date()
+
+
+def clock_from_env() -> Clock:
+    """The system clock, unless MONITOR_NOW (ISO 8601) pins it: for demos, tests and reproducible reports."""
+    import os
+
+    pinned = os.environ.get("MONITOR_NOW")
+    if not pinned:
+        return SystemClock()
+    try:
+        at = datetime.fromisoformat(pinned)
+    except ValueError as e:
+        from .errors import InputError
+
+        raise InputError(f"MONITOR_NOW: not an ISO 8601 date or time: {pinned!r}") from e
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return FixedClock(at)

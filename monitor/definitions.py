@@ -1,0 +1,448 @@
+"""feeds.yaml and milestones.yaml: pydantic models, cross-checks, and the frozen definitions built from them.
+
+Pure: no database, network or CLI. Every problem is one line naming the file, the field path and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from dateutil.relativedelta import relativedelta
+from pydantic import Field, ValidationError, field_validator
+
+from .match.terms import Term, parse_term
+from .validation import Strict, problems
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SIGNALS = ("completion", "progress", "delay")
+Signal = Literal["completion", "progress", "delay"]
+
+# ---------------------------------------------------------------- frozen definitions
+
+
+@dataclass(frozen=True)
+class DueRule:
+    """When a milestone is due: a fixed date, an offset from signing or another milestone, or a soft target."""
+
+    kind: Literal["fixed", "after", "expected"]
+    on: dt.date | None = None  # fixed date or expected date
+    after: str | None = None  # "signed" or a milestone id
+    days: int = 0
+    months: int = 0
+
+    @property
+    def soft(self) -> bool:
+        return self.kind == "expected"
+
+    def offset(self, start: dt.date) -> dt.date:
+        return start + relativedelta(months=self.months, days=self.days)
+
+    def describe(self) -> str:
+        if self.kind == "fixed":
+            return str(self.on)
+        if self.kind == "expected":
+            return f"expected {self.on} (soft target)"
+        span = " + ".join(
+            p
+            for p in (
+                f"{self.months} months" if self.months else "",
+                f"{self.days} days" if self.days else "",
+            )
+            if p
+        )
+        base = "signing" if self.after == "signed" else self.after
+        return f"{base} + {span or '0 days'}"
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    all: tuple[tuple[Term, ...], ...] = ()  # each group must occur (any term of the group)
+    any: tuple[Term, ...] = ()  # at least one must occur (when given)
+    none: tuple[Term, ...] = ()  # none may occur
+
+
+@dataclass(frozen=True)
+class AgreementDef:
+    id: str
+    title: str
+    kind: str
+    parties: tuple[str, ...]
+    signed: dt.date | None
+    binding: bool
+    description: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneDef:
+    id: str
+    agreement: str
+    title: str
+    description: str
+    due: DueRule | None
+    match: MatchRule | None
+    signals: tuple[tuple[str, tuple[Term, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class SelectDef:
+    item: str
+    title: str
+    link: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedDef:
+    id: str
+    title: str
+    type: Literal["rss", "federal_register", "html"]
+    url: str
+    tier: Literal["official", "news"]
+    countries: tuple[str, ...]
+    enabled: bool
+    select: SelectDef | None = None
+    max_pages: int = 3
+
+
+@dataclass(frozen=True)
+class Definitions:
+    agreements: tuple[AgreementDef, ...] = ()
+    milestones: tuple[MilestoneDef, ...] = ()
+    feeds: tuple[FeedDef, ...] = ()
+    aliases: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    signals: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+
+    def agreement(self, agreement_id: str) -> AgreementDef:
+        return next(a for a in self.agreements if a.id == agreement_id)
+
+    def milestone(self, milestone_id: str) -> MilestoneDef:
+        return next(m for m in self.milestones if m.id == milestone_id)
+
+
+# ---------------------------------------------------------------- file models
+
+
+def _terms(values: list[Any]) -> list[Any]:
+    for v in values:
+        for t in v if isinstance(v, list) else [v]:
+            parse_term(t)
+    return values
+
+
+class SelectIn(Strict):
+    item: str
+    title: str
+    link: str
+    date: str | None = None
+
+    @field_validator("item", "title", "link", "date")
+    @classmethod
+    def _css(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from cssselect import GenericTranslator, SelectorError
+
+        css = v.split("@", 1)[0].strip()
+        if css:
+            try:
+                GenericTranslator().css_to_xpath(css)
+            except SelectorError as e:
+                raise ValueError(f"bad CSS selector {v!r}: {e}") from None
+        return v
+
+
+class FeedIn(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str | None = None
+    type: Literal["rss", "federal_register", "html"]
+    url: str = Field(min_length=1)
+    tier: Literal["official", "news"] = "news"
+    countries: list[str] = []
+    enabled: bool = True
+    select: SelectIn | None = None
+    max_pages: int = Field(3, ge=1, le=50)
+
+    @field_validator("countries")
+    @classmethod
+    def _cc(cls, v: list[str]) -> list[str]:
+        return [_country(c) for c in v]
+
+
+class FeedsFile(Strict):
+    feeds: list[FeedIn] = []
+
+
+class AgreementIn(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    kind: Literal["trade_agreement", "framework", "mou", "investment", "joint_statement", "truce"]
+    parties: list[str] = Field(min_length=1)
+    signed: dt.date | None = None
+    binding: bool = False
+    description: str = ""
+    url: str | None = None
+
+    @field_validator("parties")
+    @classmethod
+    def _cc(cls, v: list[str]) -> list[str]:
+        return [_country(c) for c in v]
+
+
+class MatchIn(Strict):
+    all: list[str | list[str]] | None = None
+    any: list[str] | None = None
+    none: list[str] = []
+
+    _t = field_validator("all", "any", "none")(lambda v: _terms(v) if v is not None else v)
+
+    @field_validator("all")
+    @classmethod
+    def _groups(cls, v: list[Any] | None) -> list[Any] | None:
+        if v is not None:
+            if not v:
+                raise ValueError("'all' is empty: list at least one term, or leave 'all' out")
+            for g in v:
+                if isinstance(g, list) and not g:
+                    raise ValueError("'all' has an empty group")
+        return v
+
+
+class MilestoneIn(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    agreement: str
+    title: str = Field(min_length=1)
+    description: str = ""
+    due: Any = None
+    match: MatchIn | None = None
+    signals: dict[Signal, list[str]] = {}
+
+    _t = field_validator("signals")(lambda v: {k: _terms(t) for k, t in v.items()})
+
+    @field_validator("due")
+    @classmethod
+    def _due(cls, v: Any) -> Any:
+        parse_due(v)
+        return v
+
+
+class MilestonesFile(Strict):
+    aliases: dict[str, list[str]] = {}
+    signals: dict[Signal, list[str]] = {}
+    agreements: list[AgreementIn] = []
+    milestones: list[MilestoneIn] = []
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        import re
+
+        for name, terms in v.items():
+            if not re.fullmatch(r"[a-z0-9_-]+", name):
+                raise ValueError(f"bad alias name {name!r} (use a-z, 0-9, - and _)")
+            if not terms:
+                raise ValueError(f"alias {name!r} is empty")
+            for t in _terms(terms):
+                if parse_term(t).kind == "alias":
+                    raise ValueError(f"alias {name!r}: aliases cannot refer to other aliases ({t!r})")
+        return v
+
+    _t = field_validator("signals")(lambda v: {k: _terms(t) for k, t in v.items()})
+
+
+def _country(code: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z]{2}", code):
+        raise ValueError(f"not a two-letter country code: {code!r}")
+    return code.upper()
+
+
+def parse_due(v: Any) -> DueRule | None:
+    """A due rule from its YAML form; ValueError names what is wrong."""
+    shapes = "expected a date, {after: signed|<milestone>, days: N | months: N} or {expected: DATE}"
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return DueRule("fixed", on=v.date())
+    if isinstance(v, dt.date):
+        return DueRule("fixed", on=v)
+    if isinstance(v, str):
+        return DueRule("fixed", on=_date(v))
+    if not isinstance(v, dict):
+        raise ValueError(f"{shapes}, got {v!r}")
+    keys = set(v)
+    if keys == {"expected"}:
+        return DueRule("expected", on=_date(v["expected"]))
+    if "after" in keys and keys <= {"after", "days", "months"} and keys & {"days", "months"}:
+        after = v["after"]
+        if not isinstance(after, str) or not after:
+            raise ValueError(f"'after' must be 'signed' or a milestone id, got {after!r}")
+        days, months = v.get("days", 0), v.get("months", 0)
+        for name, n in (("days", days), ("months", months)):
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise ValueError(f"'{name}' must be a whole number of {name} ≥ 0, got {n!r}")
+        return DueRule("after", after=after, days=days, months=months)
+    raise ValueError(f"{shapes}, got {v!r}")
+
+
+def _date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v))
+    except ValueError:
+        raise ValueError(f"not a valid date (YYYY-MM-DD): {v!r}") from None
+
+
+# ---------------------------------------------------------------- build and cross-check
+
+
+def build(feeds_src: str, feeds_data: Any, ms_src: str, ms_data: Any) -> tuple[Definitions | None, list[str]]:
+    """Validate both files and cross-check them; returns the definitions or every problem found."""
+    out: list[str] = []
+    feeds_file = _validate(FeedsFile, feeds_src, feeds_data, out)
+    ms_file = _validate(MilestonesFile, ms_src, ms_data, out)
+    feeds: tuple[FeedDef, ...] = ()
+    if feeds_file is not None:
+        feeds = _build_feeds(feeds_src, feeds_file, out)
+    if ms_file is None:
+        return None, out
+    defs = _build_milestones(ms_src, ms_file, out)
+    if out:
+        return None, out
+    return Definitions(feeds=feeds, **defs), []
+
+
+def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        out.append(f"{src}: (top level): expected a mapping, got {type(data).__name__}")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        out.extend(problems(src, e))
+        return None
+
+
+def _duplicates(src: str, section: str, ids: list[str], out: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, x in enumerate(ids):
+        if x in seen:
+            out.append(f"{src}: {section}[{i}].id: duplicate id {x!r} (first at {section}[{seen[x]}])")
+        else:
+            seen[x] = i
+
+
+def _build_feeds(src: str, f: FeedsFile, out: list[str]) -> tuple[FeedDef, ...]:
+    _duplicates(src, "feeds", [x.id for x in f.feeds], out)
+    result = []
+    for i, x in enumerate(f.feeds):
+        if x.type == "html" and x.select is None:
+            out.append(f"{src}: feeds[{i}].select: required for an html feed ({{item, title, link, date}})")
+        if x.type != "html" and x.select is not None:
+            out.append(f"{src}: feeds[{i}].select: only html feeds take 'select'")
+        sel = SelectDef(**x.select.model_dump()) if x.select else None
+        result.append(
+            FeedDef(
+                x.id, x.title or x.id, x.type, x.url, x.tier, tuple(x.countries), x.enabled, sel, x.max_pages
+            )
+        )
+    return tuple(result)
+
+
+def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, Any]:
+    _duplicates(src, "agreements", [a.id for a in f.agreements], out)
+    _duplicates(src, "milestones", [m.id for m in f.milestones], out)
+    aliases = {k: tuple(parse_term(t) for t in v) for k, v in f.aliases.items()}
+    agreements = {a.id: a for a in f.agreements}
+    milestone_ids = [m.id for m in f.milestones]
+
+    def terms(path: str, raw: list[str]) -> tuple[Term, ...]:
+        result = tuple(parse_term(t) for t in raw)
+        for t in result:
+            if t.kind == "alias" and t.text not in aliases:
+                out.append(f"{src}: {path}: unknown alias {t.source!r}{_hint(t.text, list(aliases), '@')}")
+        return result
+
+    signals = {k: terms(f"signals.{k}", v) for k, v in f.signals.items()}
+    milestones = []
+    for i, m in enumerate(f.milestones):
+        here = f"milestones[{i}]"
+        agreement = agreements.get(m.agreement)
+        if agreement is None:
+            out.append(
+                f"{src}: {here}.agreement: unknown agreement {m.agreement!r}{_hint(m.agreement, list(agreements))}"
+            )
+        due = parse_due(m.due)
+        if due is not None and due.kind == "after":
+            if due.after == "signed":
+                if agreement is not None and agreement.signed is None:
+                    out.append(f"{src}: {here}.due.after: agreement {agreement.id!r} has no 'signed' date")
+            elif due.after not in milestone_ids:
+                out.append(
+                    f"{src}: {here}.due.after: unknown milestone {due.after!r}{_hint(due.after, milestone_ids)}"
+                )
+            elif due.after == m.id:
+                out.append(f"{src}: {here}.due.after: a milestone cannot depend on itself ({m.id!r})")
+        rule = None
+        if m.match is not None:
+            if m.match.all is None and m.match.any is None:
+                out.append(f"{src}: {here}.match: give 'all' or 'any' (or both)")
+            groups = tuple(
+                terms(f"{here}.match.all[{j}]", g if isinstance(g, list) else [g])
+                for j, g in enumerate(m.match.all or [])
+            )
+            rule = MatchRule(
+                groups,
+                terms(f"{here}.match.any", m.match.any or []),
+                terms(f"{here}.match.none", m.match.none),
+            )
+        own = tuple((k, terms(f"{here}.signals.{k}", v)) for k, v in m.signals.items())
+        milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
+    _cycles(src, milestones, out)
+    agreement_defs = tuple(
+        AgreementDef(
+            a.id, a.title, a.kind, tuple(a.parties), a.signed, a.binding, a.description.strip(), a.url
+        )
+        for a in f.agreements
+    )
+    return {
+        "agreements": agreement_defs,
+        "milestones": tuple(milestones),
+        "aliases": aliases,
+        "signals": signals,
+    }
+
+
+def _cycles(src: str, milestones: list[MilestoneDef], out: list[str]) -> None:
+    after = {
+        m.id: m.due.after for m in milestones if m.due and m.due.kind == "after" and m.due.after != "signed"
+    }
+    index = {m.id: i for i, m in enumerate(milestones)}
+    reported: set[str] = set()
+    for start in after:
+        path, node = [start], after.get(start)
+        while node is not None and node in after and node not in path:
+            path.append(node)
+            node = after.get(node)
+        if node is not None and node in path:
+            cycle = path[path.index(node) :]
+            key = min(cycle)
+            if key not in reported:
+                reported.add(key)
+                chain = " -> ".join([*cycle, node])
+                out.append(f"{src}: milestones[{index[cycle[0]]}].due.after: dependency cycle {chain}")
+
+
+def _hint(value: str, known: list[str], prefix: str = "") -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, known, n=2, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(prefix + c) for c in close)}?)" if close else ""

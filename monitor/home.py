@@ -1,0 +1,77 @@
+"""Finding and creating a home: the directory a deployment owns (config/, templates/, db/)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MonitorError, NotAHomeError
+from .resources import default_config_dir
+
+CONFIG_FILES = ("monitor.yaml", "feeds.yaml", "milestones.yaml")
+
+
+@dataclass(frozen=True)
+class Home:
+    path: Path
+
+    @property
+    def config_dir(self) -> Path:
+        return self.path / "config"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.path / "templates"
+
+    @property
+    def db_dir(self) -> Path:
+        return self.path / "db"
+
+    @property
+    def default_db_path(self) -> Path:
+        return self.db_dir / "monitor.sqlite3"
+
+    def is_home(self) -> bool:
+        return (self.config_dir / "monitor.yaml").is_file()
+
+
+def locate(option: str | Path | None) -> Home:
+    """The home named by --home, else $MONITOR_HOME, else the current directory."""
+    chosen = option or os.environ.get("MONITOR_HOME") or os.getcwd()
+    return Home(Path(chosen).expanduser().resolve())
+
+
+def require(home: Home) -> Home:
+    if not home.is_home():
+        raise NotAHomeError(f"no monitor home at {home.path} (run 'monitor init {home.path}')")
+    return home
+
+
+@dataclass
+class InitReport:
+    home: Home
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def create(path: Path) -> InitReport:
+    """Create the home's directories and copy the shipped config files; never overwrite a file."""
+    home = Home(path.expanduser().resolve())
+    report = InitReport(home)
+    try:
+        for d in (home.path, home.config_dir, home.templates_dir, home.db_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        source = default_config_dir()
+        for name in CONFIG_FILES:
+            target = home.config_dir / name
+            rel = f"config/{name}"
+            if target.exists():
+                report.kept.append(rel)
+                continue
+            shutil.copyfile(source / name, target)
+            report.created.append(rel)
+    except OSError as e:
+        raise MonitorError(f"cannot create home at {home.path}: {e.strerror or e}") from e
+    return report

@@ -1,0 +1,1 @@
+"""Pure matching: text normalisation, term and rule compilation, the matcher, signals, snippets."""

@@ -1,0 +1,149 @@
+"""monitor.yaml: settings, with MONITOR_<SECTION>__<KEY> environment overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from . import __version__
+from .validation import Strict, problems
+
+
+def check_crontab(expr: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr, timezone="UTC")
+    except ValueError as e:
+        raise ValueError(f"not a crontab expression {expr!r}: {e}") from None
+    return expr
+
+
+class Schedule(Strict):
+    poll: str = "0 6 * * *"
+    weekly_digest: str = "0 8 * * mon"
+    daily_digest: str = "30 6 * * *"
+
+    _cron = field_validator("poll", "weekly_digest", "daily_digest")(check_crontab)
+
+
+class Http(Strict):
+    timeout_s: float = Field(30, gt=0, le=600)
+    concurrency: int = Field(16, ge=1, le=256)
+    per_host: int = Field(2, ge=1, le=64)
+    max_bytes: int = Field(10_000_000, ge=1024)
+    max_redirects: int = Field(5, ge=0, le=20)
+    user_agent: str = "monitor/<version> (+https://example.org/contact)"
+
+    @property
+    def user_agent_header(self) -> str:
+        return self.user_agent.replace("<version>", __version__)
+
+
+class Matching(Strict):
+    quiet_after_days: int = Field(60, ge=1)
+    threshold: float = Field(1.0, ge=0)
+
+
+class Digest(Strict):
+    due_soon_days: int = Field(30, ge=0)
+    send_empty: bool = False
+    base_url: str | None = None
+
+
+class Report(Strict):
+    out: str | None = None
+
+
+class Smtp(Strict):
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password_env: str = "MONITOR_SMTP_PASSWORD"
+    from_: str = Field("Implementation Monitor <monitor@example.org>", alias="from")
+    timeout_s: float = Field(30, gt=0)
+
+
+class Settings(Strict):
+    database_url: str | None = None
+    timezone: str = "UTC"
+    schedule: Schedule = Schedule()
+    http: Http = Http()
+    matching: Matching = Matching()
+    digest: Digest = Digest()
+    report: Report = Report()
+    smtp: Smtp = Smtp()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {v!r}") from None
+        return v
+
+
+SECTIONS = {"schedule", "http", "matching", "digest", "report", "smtp"}
+TOP_LEVEL = {"database_url", "timezone"}
+
+
+def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """MONITOR_* variables as a nested dict, the variable behind each field path, and problems."""
+    data: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    bad: list[str] = []
+    for name, raw in environ.items():
+        if not name.startswith("MONITOR_"):
+            continue
+        key = name[len("MONITOR_") :].lower()
+        value = _env_value(raw)
+        if "__" in key:
+            section, _, field = key.partition("__")
+            if section not in SECTIONS:
+                bad.append(f"environment {name}: unknown settings section {section!r}")
+                continue
+            if field == "from":
+                field = "from"
+            data.setdefault(section, {})[field] = value
+            origin[f"{section}.{field}"] = f"environment {name}"
+        elif key in TOP_LEVEL:
+            data[key] = value
+            origin[key] = f"environment {name}"
+        # Other MONITOR_* names (MONITOR_HOME, MONITOR_NOW, ...) are not settings.
+    return data, origin, bad
+
+
+def _env_value(raw: str) -> Any:
+    try:
+        return yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        return raw
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def build(source: str, data: Any, environ: Mapping[str, str]) -> tuple[Settings | None, list[str]]:
+    """Validate monitor.yaml's data with the environment's overrides on top."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [f"{source}: (top level): expected a mapping of settings"]
+    over, origin, bad = env_overrides(environ)
+    try:
+        return Settings.model_validate(_merge(data, over)), bad
+    except ValidationError as e:
+        return None, bad + problems(source, e, rename=origin)

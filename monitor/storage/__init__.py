@@ -1,0 +1,1 @@
+"""The database: schema, engine and sessions, migrations, config sync, and the queries use cases need."""

@@ -1,0 +1,100 @@
+"""Engines and sessions. SQLite: WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE for writes so two
+processes never deadlock upgrading a read lock. PostgreSQL: the same code, rows locked FOR UPDATE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import ConfigError, StorageError
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class Database:
+    url: str
+    engine: Engine
+    _read: sessionmaker[Session]
+    _write: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with storage_errors(self), self._read() as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any exception."""
+        with storage_errors(self), self._write() as s, s.begin():
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def storage_errors(db: Database) -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as e:
+        detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        raise StorageError(f"database {db.safe_url}: {detail}") from e
+
+
+def open_database(url: str) -> Database:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise ConfigError(f"database_url: not a database URL: {url!r}") from e
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, ImportError) as e:
+        raise ConfigError(f"database_url: cannot use {url!r}: {e}") from e
+    if engine.dialect.name == "sqlite":
+        _sqlite_setup(engine)
+    write_engine = engine.execution_options(monitor_write=True)
+    return Database(
+        url,
+        engine,
+        sessionmaker(engine, expire_on_commit=False),
+        sessionmaker(write_engine, expire_on_commit=False),
+    )
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("monitor_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,191 @@
+"""The SQLAlchemy 2.0 typed ORM schema. Changes go through an alembic migration in db/migrations/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC in Python; UTC on disk whatever the backend keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Agreement(Base):
+    __tablename__ = "agreements"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    parties: Mapped[list[Any]] = mapped_column(JSON)
+    signed: Mapped[dt.date | None] = mapped_column(Date)
+    retired_at: Mapped[dt.datetime | None]
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status_on: Mapped[dt.date | None] = mapped_column(Date)  # the verdict's date
+    evidence_url: Mapped[str | None] = mapped_column(Text)
+    last_evidence_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    retired_at: Mapped[dt.datetime | None]
+
+
+class StatusChange(Base):
+    """Append-only history of status changes."""
+
+    __tablename__ = "status_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    milestone_id: Mapped[str] = mapped_column(ForeignKey("milestones.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime]
+    by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(Text)
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id"))
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(30))
+    url: Mapped[str] = mapped_column(Text)
+    tier: Mapped[str] = mapped_column(String(20))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired_at: Mapped[dt.datetime | None]
+    last_checked: Mapped[dt.datetime | None]
+    last_success: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_check_after: Mapped[dt.datetime | None]
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("feed_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feed_id: Mapped[str] = mapped_column(ForeignKey("feeds.id"))
+    key: Mapped[str] = mapped_column(String(600))  # guid, else link, else a hash
+    link: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # plain text for matching
+    html: Mapped[str | None] = mapped_column(Text)  # sanitised HTML for display
+    published: Mapped[dt.datetime]
+    published_raw: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    needs_match: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
+class Match(Base):
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("item_id", "milestone_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    milestone_id: Mapped[str] = mapped_column(ForeignKey("milestones.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    terms: Mapped[list[Any]] = mapped_column(JSON)
+    snippet: Mapped[str] = mapped_column(Text)
+    signal: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="new")
+    story_key: Mapped[str] = mapped_column(String(600))  # same story from several feeds: one evidence
+    created_at: Mapped[dt.datetime]
+    reviewed_at: Mapped[dt.datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_matches_story", Match.milestone_id, Match.story_key)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    agreements: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    countries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime]
+
+
+class DigestDelivery(Base):
+    __tablename__ = "digest_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    frequency: Mapped[str] = mapped_column(String(10))
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(String(10))  # pending | sent | failed
+    message_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PollRun(Base):
+    __tablename__ = "poll_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    outcomes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    new_items: Mapped[int] = mapped_column(Integer, default=0)
+    updated_items: Mapped[int] = mapped_column(Integer, default=0)
+    new_matches: Mapped[int] = mapped_column(Integer, default=0)
