@@ -11,6 +11,8 @@ from . import config as config_mod
 from . import home as home_mod
 from .clock import Clock, today
 from .config import Config
+from .definitions import Definitions
+from .settings import Settings
 from .storage import migrate
 from .storage.engine import Database, open_database
 from .storage.sync import sync
@@ -23,11 +25,11 @@ class App:
     clock: Clock
 
     @property
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         return self.config.settings
 
     @property
-    def definitions(self):  # type: ignore[no-untyped-def]
+    def definitions(self) -> Definitions:
         return self.config.definitions
 
     def now(self) -> dt.datetime:

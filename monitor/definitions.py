@@ -172,7 +172,7 @@ class FeedIn(Strict):
 
 
 class FeedsFile(Strict):
-    feeds: list[FeedIn] = []
+    feeds: list[Any] = []  # each validated on its own as FeedIn, so one bad feed hides no other problem
 
 
 class AgreementIn(Strict):
@@ -231,8 +231,8 @@ class MilestoneIn(Strict):
 class MilestonesFile(Strict):
     aliases: dict[str, list[str]] = {}
     signals: dict[Signal, list[str]] = {}
-    agreements: list[AgreementIn] = []
-    milestones: list[MilestoneIn] = []
+    agreements: list[Any] = []  # each validated on its own (AgreementIn / MilestoneIn)
+    milestones: list[Any] = []
 
     @field_validator("aliases")
     @classmethod
@@ -331,6 +331,23 @@ def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> Any:
         return None
 
 
+def _items(
+    model: type[Strict], src: str, section: str, raw: list[Any], out: list[str]
+) -> list[tuple[int, Any]]:
+    """Validate each entry of a list on its own; returns (index, model) for the valid ones."""
+    valid = []
+    for i, entry in enumerate(raw):
+        try:
+            valid.append((i, model.model_validate(entry)))
+        except ValidationError as e:
+            out.extend(problems(src, e, prefix=(section, i)))
+    return valid
+
+
+def _raw_ids(raw: list[Any]) -> list[str]:
+    return [e["id"] for e in raw if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
+
 def _duplicates(src: str, section: str, ids: list[str], out: list[str]) -> None:
     seen: dict[str, int] = {}
     for i, x in enumerate(ids):
@@ -341,9 +358,9 @@ def _duplicates(src: str, section: str, ids: list[str], out: list[str]) -> None:
 
 
 def _build_feeds(src: str, f: FeedsFile, out: list[str]) -> tuple[FeedDef, ...]:
-    _duplicates(src, "feeds", [x.id for x in f.feeds], out)
+    _duplicates(src, "feeds", _raw_ids(f.feeds), out)
     result = []
-    for i, x in enumerate(f.feeds):
+    for i, x in _items(FeedIn, src, "feeds", f.feeds, out):
         if x.type == "html" and x.select is None:
             out.append(f"{src}: feeds[{i}].select: required for an html feed ({{item, title, link, date}})")
         if x.type != "html" and x.select is not None:
@@ -358,11 +375,13 @@ def _build_feeds(src: str, f: FeedsFile, out: list[str]) -> tuple[FeedDef, ...]:
 
 
 def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, Any]:
-    _duplicates(src, "agreements", [a.id for a in f.agreements], out)
-    _duplicates(src, "milestones", [m.id for m in f.milestones], out)
+    _duplicates(src, "agreements", _raw_ids(f.agreements), out)
+    _duplicates(src, "milestones", _raw_ids(f.milestones), out)
     aliases = {k: tuple(parse_term(t) for t in v) for k, v in f.aliases.items()}
-    agreements = {a.id: a for a in f.agreements}
-    milestone_ids = [m.id for m in f.milestones]
+    agreement_list = [a for _, a in _items(AgreementIn, src, "agreements", f.agreements, out)]
+    agreements = {a.id: a for a in agreement_list}
+    known_agreements = _raw_ids(f.agreements)  # an invalid agreement is reported once, not at every reference
+    milestone_ids = _raw_ids(f.milestones)
 
     def terms(path: str, raw: list[str]) -> tuple[Term, ...]:
         result = tuple(parse_term(t) for t in raw)
@@ -373,10 +392,10 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
 
     signals = {k: terms(f"signals.{k}", v) for k, v in f.signals.items()}
     milestones = []
-    for i, m in enumerate(f.milestones):
+    for i, m in _items(MilestoneIn, src, "milestones", f.milestones, out):
         here = f"milestones[{i}]"
         agreement = agreements.get(m.agreement)
-        if agreement is None:
+        if m.agreement not in known_agreements:
             out.append(
                 f"{src}: {here}.agreement: unknown agreement {m.agreement!r}{_hint(m.agreement, list(agreements))}"
             )
@@ -385,9 +404,9 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
             if due.after == "signed":
                 if agreement is not None and agreement.signed is None:
                     out.append(f"{src}: {here}.due.after: agreement {agreement.id!r} has no 'signed' date")
-            elif due.after not in milestone_ids:
+            elif due.after is None or due.after not in milestone_ids:
                 out.append(
-                    f"{src}: {here}.due.after: unknown milestone {due.after!r}{_hint(due.after, milestone_ids)}"
+                    f"{src}: {here}.due.after: unknown milestone {due.after!r}{_hint(due.after or '', milestone_ids)}"
                 )
             elif due.after == m.id:
                 out.append(f"{src}: {here}.due.after: a milestone cannot depend on itself ({m.id!r})")
@@ -406,12 +425,12 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
             )
         own = tuple((k, terms(f"{here}.signals.{k}", v)) for k, v in m.signals.items())
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
-    _cycles(src, milestones, out)
+    _cycles(src, milestones, {m: i for i, m in enumerate(milestone_ids)}, out)
     agreement_defs = tuple(
         AgreementDef(
             a.id, a.title, a.kind, tuple(a.parties), a.signed, a.binding, a.description.strip(), a.url
         )
-        for a in f.agreements
+        for a in agreement_list
     )
     return {
         "agreements": agreement_defs,
@@ -421,11 +440,10 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
     }
 
 
-def _cycles(src: str, milestones: list[MilestoneDef], out: list[str]) -> None:
+def _cycles(src: str, milestones: list[MilestoneDef], index: dict[str, int], out: list[str]) -> None:
     after = {
         m.id: m.due.after for m in milestones if m.due and m.due.kind == "after" and m.due.after != "signed"
     }
-    index = {m.id: i for i, m in enumerate(milestones)}
     reported: set[str] = set()
     for start in after:
         path, node = [start], after.get(start)

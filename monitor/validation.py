@@ -37,17 +37,19 @@ def _describe(err: dict[str, Any]) -> str:
     return msg
 
 
-def problems(source: str, error: ValidationError, rename: dict[str, str] | None = None) -> list[str]:
+def problems(
+    source: str, error: ValidationError, rename: dict[str, str] | None = None, prefix: tuple[Any, ...] = ()
+) -> list[str]:
     """One line per pydantic error; `rename` maps a field path to another source (an env variable)."""
     lines = []
     for err in error.errors():
-        path = field_path(_strip_union_tags(err["loc"]))
+        path = field_path([*prefix, *_strip_union_tags(err["loc"])])
         where = (rename or {}).get(path)
-        prefix = f"{where}" if where else f"{source}: {path}"
-        lines.append(f"{prefix}: {_describe(dict(err))}")
+        label = where if where else f"{source}: {path}"
+        lines.append(f"{label}: {_describe(dict(err))}")
     return lines
 
 
 def _strip_union_tags(loc: Iterable[Any]) -> list[Any]:
-    # pydantic adds the member type to the location of union errors ("str", "list[str]", "function-after[...]").
+    # pydantic adds the member type to union error locations ("str", "list[str]", "function-after[...]").
     return [p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("str", "int", "date", "list")))]

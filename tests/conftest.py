@@ -1,0 +1,101 @@
+"""Shared fixtures: a real home on disk, on SQLite or (MONITOR_TEST_DATABASE_URL) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+
+TODAY = "2026-11-22T12:00:00+00:00"
+PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL")
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's MONITOR_* settings; today is pinned."""
+    for name in list(os.environ):
+        if name.startswith("MONITOR_") and name != "MONITOR_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MONITOR_NOW", TODAY)
+    monkeypatch.setenv("MONITOR_USER", "tester")
+
+
+@pytest.fixture
+def database_url() -> Iterator[str | None]:
+    """None for the home's own SQLite file; on PostgreSQL a fresh schema per test, dropped afterwards."""
+    if not PG_URL:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class HomeDir:
+    path: Path
+    env: dict[str, str]
+
+    def cli(self, *args: str, **env: str) -> Run:
+        """Run a command through the real typer app, in-process."""
+        result = CliRunner().invoke(app, ["--home", str(self.path), *args], env={**self.env, **env})
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def json(self, *args: str) -> object:
+        import json
+
+        r = self.cli(*args, "--json")
+        assert r.exit_code == 0, r.stderr
+        return json.loads(r.stdout)
+
+    def process(self, *args: str) -> subprocess.Popen[str]:
+        """Start the installed console script as a separate process."""
+        env = {**os.environ, **self.env, "MONITOR_NOW": TODAY, "MONITOR_USER": "tester"}
+        exe = shutil.which("monitor", path=str(Path(sys.executable).parent)) or "monitor"
+        return subprocess.Popen([exe, "--home", str(self.path), *args], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    @property
+    def milestones_yaml(self) -> Path:
+        return self.path / "config" / "milestones.yaml"
+
+
+@pytest.fixture
+def home(tmp_path: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch) -> HomeDir:
+    env = {"MONITOR_DATABASE_URL": database_url} if database_url else {}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    h = HomeDir(tmp_path / "home", env)
+    r = CliRunner().invoke(app, ["init", str(h.path)], env=env)
+    assert r.exit_code == 0, r.stderr
+    return h
