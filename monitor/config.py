@@ -31,12 +31,7 @@ def database_url(home: Home, configured: str | None) -> str:
     are taken from the home."""
     url = configured or f"sqlite:///{home.default_db_path}"
     prefix = "sqlite:///"
-    if (
-        url.startswith(prefix)
-        and not url.startswith(prefix + "/")
-        and url != "sqlite://"
-        and ":memory:" not in url
-    ):
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://" and ":memory:" not in url:
         url = prefix + str(home.path / url[len(prefix) :])
     return url
 

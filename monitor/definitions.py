@@ -331,9 +331,7 @@ def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> Any:
         return None
 
 
-def _items(
-    model: type[Strict], src: str, section: str, raw: list[Any], out: list[str]
-) -> list[tuple[int, Any]]:
+def _items(model: type[Strict], src: str, section: str, raw: list[Any], out: list[str]) -> list[tuple[int, Any]]:
     """Validate each entry of a list on its own; returns (index, model) for the valid ones."""
     valid = []
     for i, entry in enumerate(raw):
@@ -367,9 +365,7 @@ def _build_feeds(src: str, f: FeedsFile, out: list[str]) -> tuple[FeedDef, ...]:
             out.append(f"{src}: feeds[{i}].select: only html feeds take 'select'")
         sel = SelectDef(**x.select.model_dump()) if x.select else None
         result.append(
-            FeedDef(
-                x.id, x.title or x.id, x.type, x.url, x.tier, tuple(x.countries), x.enabled, sel, x.max_pages
-            )
+            FeedDef(x.id, x.title or x.id, x.type, x.url, x.tier, tuple(x.countries), x.enabled, sel, x.max_pages)
         )
     return tuple(result)
 
@@ -427,9 +423,7 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
     _cycles(src, milestones, {m: i for i, m in enumerate(milestone_ids)}, out)
     agreement_defs = tuple(
-        AgreementDef(
-            a.id, a.title, a.kind, tuple(a.parties), a.signed, a.binding, a.description.strip(), a.url
-        )
+        AgreementDef(a.id, a.title, a.kind, tuple(a.parties), a.signed, a.binding, a.description.strip(), a.url)
         for a in agreement_list
     )
     return {
@@ -441,9 +435,7 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
 
 
 def _cycles(src: str, milestones: list[MilestoneDef], index: dict[str, int], out: list[str]) -> None:
-    after = {
-        m.id: m.due.after for m in milestones if m.due and m.due.kind == "after" and m.due.after != "signed"
-    }
+    after = {m.id: m.due.after for m in milestones if m.due and m.due.kind == "after" and m.due.after != "signed"}
     reported: set[str] = set()
     for start in after:
         path, node = [start], after.get(start)

@@ -20,9 +20,7 @@ class ConfigError(MonitorError):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         first = self.problems[0] if self.problems else "invalid configuration"
         more = len(self.problems) - 1
-        super().__init__(
-            first + (f" (and {more} more problem{'s' * (more > 1)}: run 'monitor check')" if more else "")
-        )
+        super().__init__(first + (f" (and {more} more problem{'s' * (more > 1)}: run 'monitor check')" if more else ""))
 
 
 class NotAHomeError(ConfigError):

@@ -163,9 +163,7 @@ def list_milestones(
     if status is not None:
         check_status(status)
     if deadline_state is not None and deadline_state not in deadlines.DEADLINE_STATES:
-        raise InputError(
-            f"unknown deadline state {deadline_state!r} (one of: {', '.join(deadlines.DEADLINE_STATES)})"
-        )
+        raise InputError(f"unknown deadline state {deadline_state!r} (one of: {', '.join(deadlines.DEADLINE_STATES)})")
     cc = country.upper() if country else None
     if cc is not None:
         parties = {p for a in defs.agreements for p in a.parties}

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, milestones
+from . import admin, milestones, sources
 from .context import State
 
 app = typer.Typer(
@@ -48,6 +48,7 @@ def root(
 
 admin.register(app)
 milestones.register(app)
+sources.register(app)
 
 
 def main() -> None:

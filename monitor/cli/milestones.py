@@ -16,9 +16,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the change, YYYY-MM-DD (default: today).")]
 EvidenceOpt = Annotated[str | None, typer.Option("--evidence", help="URL of the evidence.")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
-ByOpt = Annotated[
-    str | None, typer.Option("--by", help="Who made the change (default: $MONITOR_USER or login).")
-]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who made the change (default: $MONITOR_USER or login).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -34,9 +32,7 @@ def _days(v: MilestoneView) -> str:
 
 
 def _state(v: MilestoneView) -> Text:
-    label = v.deadline_state + (
-        " (soft)" if v.soft and v.deadline_state in ("overdue", "due_soon", "upcoming") else ""
-    )
+    label = v.deadline_state + (" (soft)" if v.soft and v.deadline_state in ("overdue", "due_soon", "upcoming") else "")
     return Text(label, style=STATE_STYLE.get(v.deadline_state, ""))
 
 
@@ -44,15 +40,9 @@ def _state(v: MilestoneView) -> Text:
 def milestones(
     ctx: typer.Context,
     agreement: Annotated[str | None, typer.Option("--agreement", help="Only this agreement id.")] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", help="Only agreements with this party (e.g. JP).")
-    ] = None,
-    status_: Annotated[
-        str | None, typer.Option("--status", help="Only this status (pending, complete ...).")
-    ] = None,
-    deadline: Annotated[
-        str | None, typer.Option("--deadline", help="Only this deadline state (overdue ...).")
-    ] = None,
+    country: Annotated[str | None, typer.Option("--country", help="Only agreements with this party (e.g. JP).")] = None,
+    status_: Annotated[str | None, typer.Option("--status", help="Only this status (pending, complete ...).")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="Only this deadline state (overdue ...).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List tracked milestones with due dates and deadline states.
@@ -161,9 +151,7 @@ def status(
     milestone_id: Annotated[str, typer.Argument(metavar="ID")],
     new_status: Annotated[
         str,
-        typer.Argument(
-            metavar="STATUS", help="pending | in_progress | stalled | complete | partial | missed"
-        ),
+        typer.Argument(metavar="STATUS", help="pending | in_progress | stalled | complete | partial | missed"),
     ],
     on: OnOpt = None,
     evidence: EvidenceOpt = None,
@@ -203,9 +191,7 @@ def _change(
 def history(
     ctx: typer.Context,
     milestone_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this milestone.")] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="Only changes dated on or after YYYY-MM-DD.")
-    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only changes dated on or after YYYY-MM-DD.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Status changes, newest first.
@@ -221,9 +207,7 @@ def history(
     if as_json:
         emit_json([r.as_json() for r in rows])
         return
-    t = table(
-        "recorded", "milestone", "from", "to", "on", "by", "note", "evidence", title=f"{len(rows)} changes"
-    )
+    t = table("recorded", "milestone", "from", "to", "on", "by", "note", "evidence", title=f"{len(rows)} changes")
     for r in rows:
         t.add_row(
             fmt(r.recorded_at),

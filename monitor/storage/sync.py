@@ -63,6 +63,9 @@ def _plan(session: Session, defs: Definitions, now: dt.datetime, apply: bool) ->
                     for k, v in differs.items():
                         setattr(row, k, v)
                     row.retired_at = None
+                    if model is Feed and "url" in differs:  # another document: old validators mean nothing
+                        row.etag = row.last_modified = row.body_hash = None
+                        row.next_check_after = None
         for id_, row in rows.items():
             if id_ not in wanted and row.retired_at is None:
                 report.retired.append(f"{kind} {id_}")

@@ -1,0 +1,74 @@
+"""RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and RDF through feedparser, fed raw bytes plus the HTTP headers."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import feedparser
+
+from .items import NotAFeed, ParsedFeed, dedupe, make_item
+
+
+def _when(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, str | None]:
+    for key in ("published", "updated", "created"):
+        raw = entry.get(key)
+        parsed: time.struct_time | None = entry.get(f"{key}_parsed")
+        if raw is None and parsed is None:
+            continue
+        when = None
+        if parsed is not None:
+            try:
+                when = dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC)
+            except (ValueError, OverflowError, OSError):
+                when = None  # year -1, year 99999 ...
+        return when, str(raw) if raw is not None else None
+    return None, None
+
+
+def _body(entry: Mapping[str, Any]) -> str:
+    summary = entry.get("summary") or ""
+    contents = [c.get("value") or "" for c in entry.get("content") or []]
+    longest = max(contents, key=len, default="")
+    if not longest:
+        return summary
+    return longest if summary and summary[:200] in longest else f"{summary}\n{longest}" if summary else longest
+
+
+def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.datetime) -> ParsedFeed:
+    if not body.strip():
+        raise NotAFeed("empty body")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    d = feedparser.parse(body, response_headers=lowered, sanitize_html=False, resolve_relative_uris=False)
+    version = d.get("version") or ""
+    entries = d.get("entries") or []
+    if not version and not entries:
+        ctype = lowered.get("content-type", "").split(";")[0].strip()
+        raise NotAFeed(f"not a feed ({ctype})" if ctype else "not a feed")
+    if d.get("bozo") and not entries:
+        raise NotAFeed(f"malformed feed: {_reason(d.get('bozo_exception'))}")
+    base = lowered.get("content-location") or url
+    items = [
+        make_item(
+            guid=e.get("id"),
+            link=e.get("link"),
+            title=e.get("title"),
+            body_html=_body(e),
+            published=_when(e)[0],
+            published_raw=_when(e)[1],
+            fetched_at=fetched_at,
+            base_url=base,
+        )
+        for e in entries
+    ]
+    feed = d.get("feed") or {}
+    warnings = (f"feed is not well-formed: {_reason(d.get('bozo_exception'))}",) if d.get("bozo") else ()
+    return ParsedFeed(dedupe(items), title=feed.get("title"), warnings=warnings)
+
+
+def _reason(exc: object) -> str:
+    text = " ".join(str(exc or "unknown problem").split())
+    return text[:200]

@@ -1,0 +1,207 @@
+"""Items and feed health: one transaction per feed update, upserts on (feed, key)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from ..sources.fetch import FeedState
+from ..sources.items import ParsedItem
+from .engine import Database
+from .schema import Feed, Item, PollRun
+
+CHUNK = 400  # keys per IN (...) list: well under SQLite's variable limit
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """Everything one feed's poll changes, written in one transaction."""
+
+    feed_id: str
+    checked_at: dt.datetime
+    ok: bool
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    error: str | None
+    next_check_after: dt.datetime | None
+    items: Sequence[ParsedItem] = ()
+
+
+@dataclass(frozen=True)
+class StoredCounts:
+    new: int
+    updated: int
+
+
+def feed_states(db: Database) -> dict[str, FeedState]:
+    """Validators of every feed row (definitions come from config)."""
+    with db.read() as s:
+        return {
+            f.id: FeedState(f.id, f.type, f.url, f.etag, f.last_modified, f.body_hash) for f in s.scalars(select(Feed))
+        }
+
+
+def next_checks(db: Database) -> dict[str, dt.datetime | None]:
+    with db.read() as s:
+        return dict(s.execute(select(Feed.id, Feed.next_check_after)).tuples().all())
+
+
+def apply_update(db: Database, u: FeedUpdate) -> StoredCounts:
+    new = updated = 0
+    with db.write() as s:
+        if u.items:
+            existing: dict[str, tuple[int, str]] = {}
+            keys = [i.key for i in u.items]
+            for start in range(0, len(keys), CHUNK):
+                rows = s.execute(
+                    select(Item.key, Item.id, Item.content_hash).where(
+                        Item.feed_id == u.feed_id, Item.key.in_(keys[start : start + CHUNK])
+                    )
+                )
+                existing.update({k: (i, h) for k, i, h in rows})
+            fresh: list[dict[str, Any]] = []
+            for it in u.items:
+                known = existing.get(it.key)
+                if known is None:
+                    fresh.append(_row(u.feed_id, it, u.checked_at))
+                elif known[1] != it.content_hash:
+                    s.execute(
+                        update(Item)
+                        .where(Item.id == known[0])
+                        .values(
+                            link=it.link,
+                            title=it.title,
+                            text=it.text,
+                            html=it.html,
+                            published=it.published,
+                            published_raw=it.published_raw,
+                            content_hash=it.content_hash,
+                            updated_at=u.checked_at,
+                            needs_match=True,
+                        )
+                    )
+                    updated += 1
+            if fresh:
+                s.execute(insert(Item), fresh)
+                new = len(fresh)
+        feed = s.get(Feed, u.feed_id, with_for_update=True)
+        assert feed is not None
+        feed.last_checked = u.checked_at
+        feed.last_status = u.status
+        feed.next_check_after = u.next_check_after
+        if u.ok:
+            feed.last_success = u.checked_at
+            feed.consecutive_failures = 0
+            feed.last_error = None
+            feed.etag, feed.last_modified, feed.body_hash = u.etag, u.last_modified, u.body_hash
+        else:
+            feed.consecutive_failures += 1
+            feed.last_error = u.error
+    return StoredCounts(new, updated)
+
+
+def _row(feed_id: str, it: ParsedItem, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "feed_id": feed_id,
+        "key": it.key,
+        "link": it.link,
+        "title": it.title,
+        "text": it.text,
+        "html": it.html,
+        "published": it.published,
+        "published_raw": it.published_raw,
+        "first_seen": now,
+        "updated_at": now,
+        "content_hash": it.content_hash,
+        "needs_match": True,
+    }
+
+
+def start_run(db: Database, now: dt.datetime) -> int:
+    with db.write() as s:
+        run = PollRun(started_at=now, outcomes=[], new_items=0, updated_items=0, new_matches=0)
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def finish_run(
+    db: Database,
+    run_id: int,
+    now: dt.datetime,
+    outcomes: list[dict[str, Any]],
+    new_items: int,
+    updated_items: int,
+    new_matches: int,
+) -> None:
+    with db.write() as s:
+        run = s.get(PollRun, run_id)
+        assert run is not None
+        run.finished_at, run.outcomes = now, outcomes
+        run.new_items, run.updated_items, run.new_matches = new_items, updated_items, new_matches
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    id: str
+    title: str
+    type: str
+    url: str
+    enabled: bool
+    last_checked: dt.datetime | None
+    last_success: dt.datetime | None
+    last_status: int | None
+    consecutive_failures: int
+    last_error: str | None
+    next_check_after: dt.datetime | None
+    items: int
+
+    def as_json(self) -> dict[str, Any]:
+        iso = lambda v: v.isoformat() if v else None  # noqa: E731
+        return {
+            "id": self.id,
+            "title": self.title,
+            "type": self.type,
+            "url": self.url,
+            "enabled": self.enabled,
+            "last_checked": iso(self.last_checked),
+            "last_success": iso(self.last_success),
+            "last_status": self.last_status,
+            "consecutive_failures": self.consecutive_failures,
+            "last_error": self.last_error,
+            "next_check_after": iso(self.next_check_after),
+            "items": self.items,
+        }
+
+
+def health(db: Database) -> list[FeedHealth]:
+    """Active feeds, failing ones first (most consecutive failures), then by id."""
+    from sqlalchemy import func
+
+    with db.read() as s:
+        counts = dict(s.execute(select(Item.feed_id, func.count()).group_by(Item.feed_id)).tuples().all())
+        feeds = s.scalars(select(Feed).where(Feed.retired_at.is_(None))).all()
+        rows = [
+            FeedHealth(
+                f.id,
+                f.title,
+                f.type,
+                f.url,
+                f.enabled,
+                f.last_checked,
+                f.last_success,
+                f.last_status,
+                f.consecutive_failures,
+                f.last_error,
+                f.next_check_after,
+                counts.get(f.id, 0),
+            )
+            for f in feeds
+        ]
+    return sorted(rows, key=lambda r: (-r.consecutive_failures, r.id))
