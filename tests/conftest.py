@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -82,8 +83,9 @@ class HomeDir:
         """Start the installed console script as a separate process."""
         env = {**os.environ, **self.env, "MONITOR_NOW": TODAY, "MONITOR_USER": "tester"}
         exe = shutil.which("monitor", path=str(Path(sys.executable).parent)) or "monitor"
-        return subprocess.Popen([exe, "--home", str(self.path), *args], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [exe, "--home", str(self.path), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     @property
     def milestones_yaml(self) -> Path:
@@ -99,3 +101,17 @@ def home(tmp_path: Path, database_url: str | None, monkeypatch: pytest.MonkeyPat
     r = CliRunner().invoke(app, ["init", str(h.path)], env=env)
     assert r.exit_code == 0, r.stderr
     return h
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    from tests.httpserver import Server
+
+    with Server() as s:
+        yield s
+
+
+def write_feeds(home: HomeDir, feeds: list[dict[str, Any]]) -> None:
+    import yaml
+
+    (home.path / "config" / "feeds.yaml").write_text(yaml.safe_dump({"feeds": feeds}, sort_keys=False))

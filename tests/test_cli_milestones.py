@@ -14,7 +14,27 @@ from tests.conftest import HomeDir
 
 MILESTONE_KEYS = {"id", "agreement", "title", "status", "due", "deadline_state", "completed_on", "evidence_url"}
 HISTORY_KEYS = {"milestone", "from", "to", "on", "recorded_at", "by", "note", "evidence_url"}
-SHIPPED_IDS = ["jp-minerals-ministerial", "jp-rapid-response-group", "jp-projects-financed", "jp-price-floor", "jp-asset-sale-screening", "jp-stockpiling", "jp-investment-projects", "kr-final-text", "kr-tariff-15", "kr-investment-mou", "kr-fund-payments", "th-full-agreement", "vn-full-agreement", "vn-annex3-zero-tariff", "my-notifications", "my-entry-into-force", "my-investment-screening", "kh-entry-into-force", "cn-rare-earth-controls"]
+SHIPPED_IDS = [
+    "jp-minerals-ministerial",
+    "jp-rapid-response-group",
+    "jp-projects-financed",
+    "jp-price-floor",
+    "jp-asset-sale-screening",
+    "jp-stockpiling",
+    "jp-investment-projects",
+    "kr-final-text",
+    "kr-tariff-15",
+    "kr-investment-mou",
+    "kr-fund-payments",
+    "th-full-agreement",
+    "vn-full-agreement",
+    "vn-annex3-zero-tariff",
+    "my-notifications",
+    "my-entry-into-force",
+    "my-investment-screening",
+    "kh-entry-into-force",
+    "cn-rare-earth-controls",
+]
 
 
 def by_id(rows: Any) -> dict[str, dict[str, Any]]:
@@ -59,9 +79,23 @@ def test_complete_twice_is_a_noop(home: HomeDir) -> None:
 
 
 def test_status_history_and_show(home: HomeDir) -> None:
-    assert home.cli("status", "th-full-agreement", "in_progress", "--on", "2025-11-01", "--note", "talks").exit_code == 0
-    assert home.cli("status", "th-full-agreement", "stalled", "--on", "2025-11-11", "--by", "ana",
-                    "--evidence", "https://example.org/suspended").exit_code == 0
+    assert (
+        home.cli("status", "th-full-agreement", "in_progress", "--on", "2025-11-01", "--note", "talks").exit_code == 0
+    )
+    assert (
+        home.cli(
+            "status",
+            "th-full-agreement",
+            "stalled",
+            "--on",
+            "2025-11-11",
+            "--by",
+            "ana",
+            "--evidence",
+            "https://example.org/suspended",
+        ).exit_code
+        == 0
+    )
     rows = home.json("history")
     assert [(h["from"], h["to"]) for h in rows] == [("in_progress", "stalled"), ("pending", "in_progress")]
     assert all(set(h) >= HISTORY_KEYS for h in rows)
@@ -91,7 +125,10 @@ def test_verdicts_met_and_late(home: HomeDir) -> None:
 
 def test_filters(home: HomeDir) -> None:
     assert {r["id"] for r in home.json("milestones", "--country", "my")} == {
-        "my-notifications", "my-entry-into-force", "my-investment-screening"}
+        "my-notifications",
+        "my-entry-into-force",
+        "my-investment-screening",
+    }
     assert {r["id"] for r in home.json("milestones", "--deadline", "waiting")} == {"my-entry-into-force"}
     home.cli("status", "kr-tariff-15", "complete", "--on", "2025-12-01")
     assert [r["id"] for r in home.json("milestones", "--status", "complete")] == ["kr-tariff-15"]
@@ -101,7 +138,10 @@ def test_filters(home: HomeDir) -> None:
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["complete", "my-notifcations"], "error: unknown milestone 'my-notifcations' (did you mean 'my-notifications'?)"),
+        (
+            ["complete", "my-notifcations"],
+            "error: unknown milestone 'my-notifcations' (did you mean 'my-notifications'?)",
+        ),
         (["show", "jp-ministerial"], "error: unknown milestone 'jp-ministerial' (did you mean"),
         (["history", "nope-nope"], "error: unknown milestone 'nope-nope'"),
         (["complete", "kr-final-text", "--on", "2026-02-30"], "error: --on: bad date '2026-02-30'"),
@@ -144,8 +184,9 @@ def test_home_from_environment(home: HomeDir, monkeypatch: pytest.MonkeyPatch, t
 def test_broken_config_exits_2_and_writes_nothing(home: HomeDir) -> None:
     home.cli("status", "kr-final-text", "in_progress")
     text = home.milestones_yaml.read_text()
-    home.milestones_yaml.write_text(text.replace("due: {after: my-notifications, days: 60}",
-                                                 "due: {after: my-notify, days: 60}"))
+    home.milestones_yaml.write_text(
+        text.replace("due: {after: my-notifications, days: 60}", "due: {after: my-notify, days: 60}")
+    )
     r = home.cli("complete", "kr-final-text")
     assert r.exit_code == 2
     assert r.stderr.startswith("error: config/milestones.yaml: milestones[15].due.after: unknown milestone 'my-notify'")

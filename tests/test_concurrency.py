@@ -35,8 +35,14 @@ def test_two_processes_change_statuses_at_once(home: HomeDir) -> None:
     env = {**os.environ, **home.env, "MONITOR_NOW": TODAY}
     rounds = 40
     workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(home.path), own, "kr-final-text", str(rounds)],
-                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(home.path), own, "kr-final-text", str(rounds)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for own in ("jp-stockpiling", "jp-price-floor")
     ]
     for w in workers:
@@ -61,8 +67,10 @@ def test_two_processes_change_statuses_at_once(home: HomeDir) -> None:
 
 
 def test_two_cli_processes_at_once(home: HomeDir) -> None:
-    procs = [home.process("status", "vn-annex3-zero-tariff", "in_progress"),
-             home.process("complete", "kh-entry-into-force", "--on", "2026-01-15")]
+    procs = [
+        home.process("status", "vn-annex3-zero-tariff", "in_progress"),
+        home.process("complete", "kh-entry-into-force", "--on", "2026-01-15"),
+    ]
     for p in procs:
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err

@@ -27,63 +27,169 @@ def _by_id(data: Data, id_: str) -> Data:
 
 # (name, file, mutation of the parsed YAML, expected message)
 CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
-    ("unknown due.after", "milestones.yaml",
-     lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),
-     "config/milestones.yaml: milestones[15].due.after: unknown milestone 'my-notify' (did you mean 'my-notifications'?)"),
-    ("unknown agreement", "milestones.yaml", lambda d: _ms(d)[0].update(agreement="us-japan"),
-     "config/milestones.yaml: milestones[0].agreement: unknown agreement 'us-japan'"),
-    ("duplicate milestone id", "milestones.yaml", lambda d: _ms(d)[1].update(id="jp-minerals-ministerial"),
-     "config/milestones.yaml: milestones[1].id: duplicate id 'jp-minerals-ministerial' (first at milestones[0])"),
-    ("bad id", "milestones.yaml", lambda d: _ms(d)[0].update(id="JP Ministerial"),
-     "config/milestones.yaml: milestones[0].id: String should match pattern"),
-    ("unknown key", "milestones.yaml", lambda d: _ms(d)[2].update(deu={"days": 3}),
-     "config/milestones.yaml: milestones[2].deu: unknown key"),
-    ("impossible date", "milestones.yaml", lambda d: _ms(d)[0].update(due="2026-02-30"),
-     "config/milestones.yaml: milestones[0].due: not a valid date (YYYY-MM-DD): '2026-02-30'"),
-    ("bad due shape", "milestones.yaml", lambda d: _ms(d)[0].update(due={"after": "signed"}),
-     "config/milestones.yaml: milestones[0].due: expected a date"),
-    ("dependency cycle", "milestones.yaml",
-     lambda d: _by_id(d, "my-notifications").update(due={"after": "my-entry-into-force", "days": 1}),
-     "dependency cycle my-notifications -> my-entry-into-force -> my-notifications"),
-    ("self dependency", "milestones.yaml", lambda d: _ms(d)[0].update(due={"after": "jp-minerals-ministerial", "days": 1}),
-     "config/milestones.yaml: milestones[0].due.after: a milestone cannot depend on itself"),
-    ("unknown alias", "milestones.yaml", lambda d: _ms(d)[0]["match"].update(all=["@japn", "ministerial"]),
-     "config/milestones.yaml: milestones[0].match.all[0]: unknown alias '@japn' (did you mean '@japan'?)"),
-    ("broken regex", "milestones.yaml", lambda d: _ms(d)[0]["match"].update(any=["/minist(er/"]),
-     "config/milestones.yaml: milestones[0].match.any: bad regular expression '/minist(er/'"),
-    ("empty all", "milestones.yaml", lambda d: _ms(d)[0]["match"].update(all=[]),
-     "config/milestones.yaml: milestones[0].match.all: 'all' is empty"),
-    ("match without all or any", "milestones.yaml", lambda d: _ms(d)[0].update(match={"none": ["x"]}),
-     "config/milestones.yaml: milestones[0].match: give 'all' or 'any'"),
-    ("bad agreement kind", "milestones.yaml", lambda d: d["agreements"][0].update(kind="treaty"),
-     "config/milestones.yaml: agreements[0].kind: Input should be"),
-    ("bad party", "milestones.yaml", lambda d: d["agreements"][0].update(parties=["USA"]),
-     "config/milestones.yaml: agreements[0].parties: not a two-letter country code: 'USA'"),
-    ("unknown signal kind", "milestones.yaml", lambda d: d["signals"].update(victory=["won"]),
-     "config/milestones.yaml: signals.victory"),
-    ("alias names alias", "milestones.yaml", lambda d: d["aliases"].update(x=["@japan"]),
-     "config/milestones.yaml: aliases: alias 'x': aliases cannot refer to other aliases"),
-    ("signed needed", "milestones.yaml", lambda d: d["agreements"][0].pop("signed"),
-     "config/milestones.yaml: milestones[0].due.after: agreement 'us-japan-minerals-framework' has no 'signed' date"),
-    ("feed bad type", "feeds.yaml", lambda d: d["feeds"][0].update(type="atom"),
-     "config/feeds.yaml: feeds[0].type: Input should be 'rss', 'federal_register' or 'html'"),
-    ("feed duplicate id", "feeds.yaml", lambda d: d["feeds"][1].update(id=d["feeds"][0]["id"]),
-     "config/feeds.yaml: feeds[1].id: duplicate id 'wh-presidential-actions'"),
-    ("html feed without select", "feeds.yaml",
-     lambda d: d["feeds"].append({"id": "x", "type": "html", "url": "https://example.org/"}),
-     "config/feeds.yaml: feeds[17].select: required for an html feed"),
-    ("bad css selector", "feeds.yaml",
-     lambda d: d["feeds"].append({"id": "x", "type": "html", "url": "https://example.org/",
-                                  "select": {"item": "li[", "title": "a", "link": "a@href"}}),
-     "config/feeds.yaml: feeds[17].select.item: bad CSS selector 'li['"),
-    ("bad cron", "monitor.yaml", lambda d: d["schedule"].update(poll="0 25 * * *"),
-     "config/monitor.yaml: schedule.poll: not a crontab expression '0 25 * * *'"),
-    ("bad timezone", "monitor.yaml", lambda d: d.update(timezone="Mars/Olympus"),
-     "config/monitor.yaml: timezone: unknown timezone 'Mars/Olympus'"),
-    ("unknown setting", "monitor.yaml", lambda d: d["http"].update(timeoutt=3),
-     "config/monitor.yaml: http.timeoutt: unknown key"),
-    ("bad setting type", "monitor.yaml", lambda d: d["http"].update(concurrency="many"),
-     "config/monitor.yaml: http.concurrency: Input should be a valid integer"),
+    (
+        "unknown due.after",
+        "milestones.yaml",
+        lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),
+        "config/milestones.yaml: milestones[15].due.after: unknown milestone 'my-notify' (did you mean 'my-notifications'?)",
+    ),
+    (
+        "unknown agreement",
+        "milestones.yaml",
+        lambda d: _ms(d)[0].update(agreement="us-japan"),
+        "config/milestones.yaml: milestones[0].agreement: unknown agreement 'us-japan'",
+    ),
+    (
+        "duplicate milestone id",
+        "milestones.yaml",
+        lambda d: _ms(d)[1].update(id="jp-minerals-ministerial"),
+        "config/milestones.yaml: milestones[1].id: duplicate id 'jp-minerals-ministerial' (first at milestones[0])",
+    ),
+    (
+        "bad id",
+        "milestones.yaml",
+        lambda d: _ms(d)[0].update(id="JP Ministerial"),
+        "config/milestones.yaml: milestones[0].id: String should match pattern",
+    ),
+    (
+        "unknown key",
+        "milestones.yaml",
+        lambda d: _ms(d)[2].update(deu={"days": 3}),
+        "config/milestones.yaml: milestones[2].deu: unknown key",
+    ),
+    (
+        "impossible date",
+        "milestones.yaml",
+        lambda d: _ms(d)[0].update(due="2026-02-30"),
+        "config/milestones.yaml: milestones[0].due: not a valid date (YYYY-MM-DD): '2026-02-30'",
+    ),
+    (
+        "bad due shape",
+        "milestones.yaml",
+        lambda d: _ms(d)[0].update(due={"after": "signed"}),
+        "config/milestones.yaml: milestones[0].due: expected a date",
+    ),
+    (
+        "dependency cycle",
+        "milestones.yaml",
+        lambda d: _by_id(d, "my-notifications").update(due={"after": "my-entry-into-force", "days": 1}),
+        "dependency cycle my-notifications -> my-entry-into-force -> my-notifications",
+    ),
+    (
+        "self dependency",
+        "milestones.yaml",
+        lambda d: _ms(d)[0].update(due={"after": "jp-minerals-ministerial", "days": 1}),
+        "config/milestones.yaml: milestones[0].due.after: a milestone cannot depend on itself",
+    ),
+    (
+        "unknown alias",
+        "milestones.yaml",
+        lambda d: _ms(d)[0]["match"].update(all=["@japn", "ministerial"]),
+        "config/milestones.yaml: milestones[0].match.all[0]: unknown alias '@japn' (did you mean '@japan'?)",
+    ),
+    (
+        "broken regex",
+        "milestones.yaml",
+        lambda d: _ms(d)[0]["match"].update(any=["/minist(er/"]),
+        "config/milestones.yaml: milestones[0].match.any: bad regular expression '/minist(er/'",
+    ),
+    (
+        "empty all",
+        "milestones.yaml",
+        lambda d: _ms(d)[0]["match"].update(all=[]),
+        "config/milestones.yaml: milestones[0].match.all: 'all' is empty",
+    ),
+    (
+        "match without all or any",
+        "milestones.yaml",
+        lambda d: _ms(d)[0].update(match={"none": ["x"]}),
+        "config/milestones.yaml: milestones[0].match: give 'all' or 'any'",
+    ),
+    (
+        "bad agreement kind",
+        "milestones.yaml",
+        lambda d: d["agreements"][0].update(kind="treaty"),
+        "config/milestones.yaml: agreements[0].kind: Input should be",
+    ),
+    (
+        "bad party",
+        "milestones.yaml",
+        lambda d: d["agreements"][0].update(parties=["USA"]),
+        "config/milestones.yaml: agreements[0].parties: not a two-letter country code: 'USA'",
+    ),
+    (
+        "unknown signal kind",
+        "milestones.yaml",
+        lambda d: d["signals"].update(victory=["won"]),
+        "config/milestones.yaml: signals.victory",
+    ),
+    (
+        "alias names alias",
+        "milestones.yaml",
+        lambda d: d["aliases"].update(x=["@japan"]),
+        "config/milestones.yaml: aliases: alias 'x': aliases cannot refer to other aliases",
+    ),
+    (
+        "signed needed",
+        "milestones.yaml",
+        lambda d: d["agreements"][0].pop("signed"),
+        "config/milestones.yaml: milestones[0].due.after: agreement 'us-japan-minerals-framework' has no 'signed' date",
+    ),
+    (
+        "feed bad type",
+        "feeds.yaml",
+        lambda d: d["feeds"][0].update(type="atom"),
+        "config/feeds.yaml: feeds[0].type: Input should be 'rss', 'federal_register' or 'html'",
+    ),
+    (
+        "feed duplicate id",
+        "feeds.yaml",
+        lambda d: d["feeds"][1].update(id=d["feeds"][0]["id"]),
+        "config/feeds.yaml: feeds[1].id: duplicate id 'wh-presidential-actions'",
+    ),
+    (
+        "html feed without select",
+        "feeds.yaml",
+        lambda d: d["feeds"].append({"id": "x", "type": "html", "url": "https://example.org/"}),
+        "config/feeds.yaml: feeds[17].select: required for an html feed",
+    ),
+    (
+        "bad css selector",
+        "feeds.yaml",
+        lambda d: d["feeds"].append(
+            {
+                "id": "x",
+                "type": "html",
+                "url": "https://example.org/",
+                "select": {"item": "li[", "title": "a", "link": "a@href"},
+            }
+        ),
+        "config/feeds.yaml: feeds[17].select.item: bad CSS selector 'li['",
+    ),
+    (
+        "bad cron",
+        "monitor.yaml",
+        lambda d: d["schedule"].update(poll="0 25 * * *"),
+        "config/monitor.yaml: schedule.poll: not a crontab expression '0 25 * * *'",
+    ),
+    (
+        "bad timezone",
+        "monitor.yaml",
+        lambda d: d.update(timezone="Mars/Olympus"),
+        "config/monitor.yaml: timezone: unknown timezone 'Mars/Olympus'",
+    ),
+    (
+        "unknown setting",
+        "monitor.yaml",
+        lambda d: d["http"].update(timeoutt=3),
+        "config/monitor.yaml: http.timeoutt: unknown key",
+    ),
+    (
+        "bad setting type",
+        "monitor.yaml",
+        lambda d: d["http"].update(concurrency="many"),
+        "config/monitor.yaml: http.concurrency: Input should be a valid integer",
+    ),
 ]
 
 
@@ -138,15 +244,24 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 
 def test_env_override_and_error_names_variable(tmp_path: Path) -> None:
     home = _home(tmp_path)
-    cfg, _ = config.problems(home, environ={"MONITOR_HTTP__TIMEOUT_S": "5", "MONITOR_DIGEST__SEND_EMPTY": "true",
-                                            "MONITOR_SMTP__FROM": "A <a@example.org>", "MONITOR_HOME": "/x"})
+    cfg, _ = config.problems(
+        home,
+        environ={
+            "MONITOR_HTTP__TIMEOUT_S": "5",
+            "MONITOR_DIGEST__SEND_EMPTY": "true",
+            "MONITOR_SMTP__FROM": "A <a@example.org>",
+            "MONITOR_HOME": "/x",
+        },
+    )
     assert cfg is not None
     assert cfg.settings.http.timeout_s == 5
     assert cfg.settings.digest.send_empty is True
     assert cfg.settings.smtp.from_ == "A <a@example.org>"
     _, found = config.problems(home, environ={"MONITOR_HTTP__CONCURRENCY": "lots"})
-    assert found == ["environment MONITOR_HTTP__CONCURRENCY: Input should be a valid integer, unable to parse "
-                     "string as an integer (got 'lots')"]
+    assert found == [
+        "environment MONITOR_HTTP__CONCURRENCY: Input should be a valid integer, unable to parse "
+        "string as an integer (got 'lots')"
+    ]
     _, found = config.problems(home, environ={"MONITOR_HTPP__TIMEOUT_S": "5"})
     assert found == ["environment MONITOR_HTPP__TIMEOUT_S: unknown settings section 'htpp'"]
 

@@ -77,6 +77,7 @@ class Fetcher:
         self.base_dir = base_dir or Path.cwd()
         self._all = asyncio.Semaphore(http.concurrency)
         self._clients: dict[str, httpx.AsyncClient] = {}
+        self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -205,6 +206,12 @@ class Fetcher:
         return pages
 
     async def _get(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes, str]:
+        host = urlsplit(url).netloc.lower()
+        slot = self._hosts.setdefault(host, asyncio.Semaphore(self.http.per_host))
+        async with slot:  # waiting for a slot is not part of the request's timeout
+            return await self._get_now(url, extra)
+
+    async def _get_now(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes, str]:
         limit = self.http.max_bytes
         try:
             async with asyncio.timeout(self.http.timeout_s):

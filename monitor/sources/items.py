@@ -43,13 +43,15 @@ class NotAFeed(Exception):
 
 
 def plain(text: str | None) -> str:
-    return " ".join(strip_html(text or "").split())
+    return " ".join(strip_html((text or "").replace("\x00", " ")).split())
 
 
 def sanitise(html: str | None) -> str | None:
     if not html or not html.strip():
         return None
-    return nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html.replace("\x00", ""), url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"
+    )
 
 
 def resolve_link(link: str | None, base: str) -> str | None:
@@ -89,7 +91,7 @@ def make_item(
     text = plain(body_html)[:MAX_TEXT]
     if not (title_text or link or text):
         return None
-    key = (guid or "").strip() or link or _digest(f"{title_text}\n{published_raw or ''}")
+    key = (guid or "").replace("\x00", "").strip() or link or _digest(f"{title_text}\n{published_raw or ''}")
     if len(key) > MAX_KEY:
         key = "sha256:" + _digest(key)
     when = published_time(published, fetched_at)

@@ -64,9 +64,12 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
         )
         for e in entries
     ]
+    kept = dedupe(items)
+    if entries and not kept:
+        raise NotAFeed(f"{len(entries)} entries, none with a title, link or text")
     feed = d.get("feed") or {}
     warnings = (f"feed is not well-formed: {_reason(d.get('bozo_exception'))}",) if d.get("bozo") else ()
-    return ParsedFeed(dedupe(items), title=feed.get("title"), warnings=warnings)
+    return ParsedFeed(kept, title=feed.get("title"), warnings=warnings)
 
 
 def _reason(exc: object) -> str:

@@ -49,7 +49,7 @@ def feed_states(db: Database) -> dict[str, FeedState]:
 
 def next_checks(db: Database) -> dict[str, dt.datetime | None]:
     with db.read() as s:
-        return dict(s.execute(select(Feed.id, Feed.next_check_after)).tuples().all())
+        return {k: v for k, v in s.execute(select(Feed.id, Feed.next_check_after))}
 
 
 def apply_update(db: Database, u: FeedUpdate) -> StoredCounts:
@@ -185,7 +185,7 @@ def health(db: Database) -> list[FeedHealth]:
     from sqlalchemy import func
 
     with db.read() as s:
-        counts = dict(s.execute(select(Item.feed_id, func.count()).group_by(Item.feed_id)).tuples().all())
+        counts = {k: n for k, n in s.execute(select(Item.feed_id, func.count()).group_by(Item.feed_id))}
         feeds = s.scalars(select(Feed).where(Feed.retired_at.is_(None))).all()
         rows = [
             FeedHealth(
