@@ -176,9 +176,11 @@ def poll(
 def _executor(kind: PoolKind, n_feeds: int) -> cf.Executor:
     workers = max(1, min(os.cpu_count() or 1, 8))
     if kind == "process" or (kind == "auto" and n_feeds >= PROCESS_POOL_FROM and workers > 1):
-        pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        pool.submit(int).result()  # start the workers now, before any other thread exists
-        return pool
+        # forkserver, not fork: a worker forked mid-cycle would inherit every open socket and database handle.
+        # The server preloads the parsers once, so each worker starts in milliseconds.
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["monitor.sources.parse"])
+        return cf.ProcessPoolExecutor(workers, mp_context=ctx)
     return cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-parse")
 
 
@@ -189,8 +191,9 @@ async def _cycle(
         return []
     states = feed_store.feed_states(app.db)
     loop = asyncio.get_running_loop()
-    parser = _executor(pool, len(feeds))
+    parsers: list[cf.Executor] = []  # started on the first body to parse: a cycle of 304s never starts one
     storer = cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-db")  # one writer: no lock contention
+    health_only: list[FeedUpdate] = []  # written together at the end: losing them to a crash loses nothing
     base_dir = app.config.home.path
 
     async def one(f: FeedDef, fetcher: Fetcher) -> FeedOutcome:
@@ -198,8 +201,10 @@ async def _cycle(
         fetched = await fetcher.fetch(state)
         parsed = None
         if fetched.outcome == "fetched":
+            if not parsers:
+                parsers.append(_executor(pool, len(feeds)))
             parsed = await loop.run_in_executor(
-                parser,
+                parsers[0],
                 parse_pages,
                 f.type,
                 fetched.bodies,
@@ -208,7 +213,12 @@ async def _cycle(
                 fetched.fetched_at,
                 f.select,
             )
-        counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update_of(fetched, parsed))
+        update = update_of(fetched, parsed)
+        if update.items:
+            counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update)
+        else:
+            health_only.append(update)
+            counts = feed_store.StoredCounts(0, 0)
         result = outcome_of(fetched, parsed, counts.new, counts.updated)
         if on_feed is not None:
             on_feed(result)
@@ -216,7 +226,10 @@ async def _cycle(
 
     try:
         async with Fetcher(app.settings.http, app.clock, base_dir) as fetcher:
-            return list(await asyncio.gather(*(one(f, fetcher) for f in feeds)))
+            outcomes = list(await asyncio.gather(*(one(f, fetcher) for f in feeds)))
+        await loop.run_in_executor(storer, feed_store.apply_health, app.db, health_only)
+        return outcomes
     finally:
         storer.shutdown(wait=True)
-        parser.shutdown(wait=True, cancel_futures=True)
+        for p in parsers:
+            p.shutdown(wait=True, cancel_futures=True)

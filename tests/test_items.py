@@ -86,3 +86,40 @@ def test_duplicate_guids_kept_once() -> None:
     </channel></rss>"""
     parsed = parse_body("rss", body, {}, "https://example.org/feed", NOW)
     assert [i.title for i in parsed.items] == ["first"]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw", "br", ""])
+def test_inflater_round_trip_and_cap(coding: str) -> None:
+    import gzip
+    import zlib
+
+    import brotli
+
+    from monitor.sources.fetch import Inflater, _Failed
+
+    data = b"<rss>" + b"minerals " * 20_000 + b"</rss>"
+    packed = {
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+        "br": brotli.compress,
+        "": lambda d: d,
+        "deflate-raw": lambda d: zlib.compress(d)[2:-4],
+    }[coding](data)
+    header = "deflate" if coding == "deflate-raw" else coding
+
+    def run(limit: int) -> bytes:
+        inf = Inflater(header, limit)
+        return b"".join(inf.feed(packed[i : i + 4096]) for i in range(0, len(packed), 4096)) + inf.flush()
+
+    assert run(len(data)) == data
+    with pytest.raises(_Failed, match="body over"):
+        run(len(data) - 1)
+
+
+def test_inflater_rejects_garbage_and_unknown_codings() -> None:
+    from monitor.sources.fetch import Inflater, _Failed
+
+    with pytest.raises(_Failed, match="cannot decode the gzip body"):
+        Inflater("gzip", 10_000).feed(b"this is not gzip at all")
+    with pytest.raises(_Failed, match="unsupported Content-Encoding: zstd"):
+        Inflater("zstd", 10_000)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from ..sources.fetch import FeedState
 from ..sources.items import ParsedItem
@@ -53,56 +54,72 @@ def next_checks(db: Database) -> dict[str, dt.datetime | None]:
 
 
 def apply_update(db: Database, u: FeedUpdate) -> StoredCounts:
-    new = updated = 0
+    """One feed's items and health, in one transaction."""
     with db.write() as s:
-        if u.items:
-            existing: dict[str, tuple[int, str]] = {}
-            keys = [i.key for i in u.items]
-            for start in range(0, len(keys), CHUNK):
-                rows = s.execute(
-                    select(Item.key, Item.id, Item.content_hash).where(
-                        Item.feed_id == u.feed_id, Item.key.in_(keys[start : start + CHUNK])
+        return _apply(s, u)
+
+
+def apply_health(db: Database, updates: Sequence[FeedUpdate]) -> None:
+    """Health-only updates (no items: 304, unchanged body, errors) of many feeds in one transaction."""
+    if not updates:
+        return
+    with db.write() as s:
+        rows = {f.id: f for f in s.scalars(select(Feed).where(Feed.id.in_([u.feed_id for u in updates])))}
+        for u in updates:
+            assert not u.items
+            _apply(s, u, rows[u.feed_id])
+
+
+def _apply(s: Session, u: FeedUpdate, feed: Feed | None = None) -> StoredCounts:
+    new = updated = 0
+    if u.items:
+        existing: dict[str, tuple[int, str]] = {}
+        keys = [i.key for i in u.items]
+        for start in range(0, len(keys), CHUNK):
+            rows = s.execute(
+                select(Item.key, Item.id, Item.content_hash).where(
+                    Item.feed_id == u.feed_id, Item.key.in_(keys[start : start + CHUNK])
+                )
+            )
+            existing.update({k: (i, h) for k, i, h in rows})
+        fresh: list[dict[str, Any]] = []
+        for it in u.items:
+            known = existing.get(it.key)
+            if known is None:
+                fresh.append(_row(u.feed_id, it, u.checked_at))
+            elif known[1] != it.content_hash:
+                s.execute(
+                    update(Item)
+                    .where(Item.id == known[0])
+                    .values(
+                        link=it.link,
+                        title=it.title,
+                        text=it.text,
+                        html=it.html,
+                        published=it.published,
+                        published_raw=it.published_raw,
+                        content_hash=it.content_hash,
+                        updated_at=u.checked_at,
+                        needs_match=True,
                     )
                 )
-                existing.update({k: (i, h) for k, i, h in rows})
-            fresh: list[dict[str, Any]] = []
-            for it in u.items:
-                known = existing.get(it.key)
-                if known is None:
-                    fresh.append(_row(u.feed_id, it, u.checked_at))
-                elif known[1] != it.content_hash:
-                    s.execute(
-                        update(Item)
-                        .where(Item.id == known[0])
-                        .values(
-                            link=it.link,
-                            title=it.title,
-                            text=it.text,
-                            html=it.html,
-                            published=it.published,
-                            published_raw=it.published_raw,
-                            content_hash=it.content_hash,
-                            updated_at=u.checked_at,
-                            needs_match=True,
-                        )
-                    )
-                    updated += 1
-            if fresh:
-                s.execute(insert(Item), fresh)
-                new = len(fresh)
-        feed = s.get(Feed, u.feed_id, with_for_update=True)
-        assert feed is not None
-        feed.last_checked = u.checked_at
-        feed.last_status = u.status
-        feed.next_check_after = u.next_check_after
-        if u.ok:
-            feed.last_success = u.checked_at
-            feed.consecutive_failures = 0
-            feed.last_error = None
-            feed.etag, feed.last_modified, feed.body_hash = u.etag, u.last_modified, u.body_hash
-        else:
-            feed.consecutive_failures += 1
-            feed.last_error = u.error
+                updated += 1
+        if fresh:
+            s.execute(insert(Item), fresh)
+            new = len(fresh)
+    feed = feed or s.get(Feed, u.feed_id, with_for_update=True)
+    assert feed is not None
+    feed.last_checked = u.checked_at
+    feed.last_status = u.status
+    feed.next_check_after = u.next_check_after
+    if u.ok:
+        feed.last_success = u.checked_at
+        feed.consecutive_failures = 0
+        feed.last_error = None
+        feed.etag, feed.last_modified, feed.body_hash = u.etag, u.last_modified, u.body_hash
+    else:
+        feed.consecutive_failures += 1
+        feed.last_error = u.error
     return StoredCounts(new, updated)
 
 
