@@ -81,3 +81,12 @@ def deadline(
     else:
         state = "upcoming"
     return Deadline(due, state, soft, left)
+
+
+def is_quiet(status: str, last_evidence: dt.date | None, since: dt.date | None, today: dt.date, days: int) -> bool:
+    """An open milestone with no new evidence for `days` days. Without any evidence yet, the clock starts at
+    `since` (the agreement's signing, else when the milestone was first tracked)."""
+    if status not in OPEN:
+        return False
+    start = last_evidence or since
+    return start is not None and (today - start).days > days

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from .app import App
 from .definitions import FeedDef
 from .errors import unknown_id
+from .evidence import match_pending
 from .sources.fetch import Fetcher, FetchResult
 from .sources.items import ParsedFeed
 from .sources.parse import parse_pages
@@ -163,7 +164,7 @@ def poll(
     outcomes.sort(key=lambda o: order[o.id])
     new_items = sum(o.new for o in outcomes)
     updated_items = sum(o.updated for o in outcomes)
-    new_matches = 0
+    new_matches = match_pending(app)
     finished = app.now()
     feed_store.finish_run(
         app.db, run_id, finished, [o.as_json() for o in outcomes], new_items, updated_items, new_matches

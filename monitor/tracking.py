@@ -32,6 +32,7 @@ class MilestoneView:
     soft: bool
     days_left: int | None
     last_evidence: dt.datetime | None
+    quiet: bool = False
 
     @property
     def completed_on(self) -> dt.date | None:
@@ -52,6 +53,7 @@ class MilestoneView:
             "completed_on": _iso(self.completed_on),
             "evidence_url": self.evidence_url,
             "last_evidence": _iso(self.last_evidence),
+            "quiet": self.quiet,
             "countries": list(self.countries),
         }
 
@@ -142,7 +144,20 @@ def _view(app: App, m: MilestoneDef, row: Milestone, progress: dict[str, Progres
         soft=d.soft,
         days_left=d.days_left,
         last_evidence=row.last_evidence_at,
+        quiet=deadlines.is_quiet(
+            row.status,
+            _local_date(app, row.last_evidence_at),
+            agreement.signed or _local_date(app, row.created_at),
+            app.today(),
+            app.settings.matching.quiet_after_days,
+        ),
     )
+
+
+def _local_date(app: App, when: dt.datetime | None) -> dt.date | None:
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo(app.settings.timezone)).date() if when else None
 
 
 def _rows(app: App) -> dict[str, Milestone]:
@@ -231,7 +246,14 @@ def show(app: App, milestone_id: str) -> MilestoneDetail:
         depends_on=m.due.after if m.due and m.due.kind == "after" and m.due.after != "signed" else None,
         dependants=dependants,
         history=tuple(history(app, milestone_id)),
+        matches=tuple(_recent_evidence(app, milestone_id)),
     )
+
+
+def _recent_evidence(app: App, milestone_id: str) -> list[Any]:
+    from .evidence import list_matches  # evidence builds on tracking (review --complete), not the reverse
+
+    return list_matches(app, milestone=milestone_id, limit=10)
 
 
 # ---------------------------------------------------------------- changing

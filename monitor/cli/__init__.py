@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, milestones, sources
+from . import admin, evidence, milestones, sources
 from .context import State
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ def root(
 admin.register(app)
 milestones.register(app)
 sources.register(app)
+evidence.register(app)
 
 
 def main() -> None:

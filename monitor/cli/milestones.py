@@ -69,7 +69,16 @@ def milestones(
         title=f"{len(views)} milestones, today {app.today().isoformat()}",
     )
     for v in views:
-        t.add_row(v.id, v.agreement, v.title, v.status, fmt(v.due), _state(v), _days(v), fmt(v.last_evidence))
+        t.add_row(
+            v.id,
+            v.agreement,
+            v.title,
+            v.status,
+            fmt(v.due),
+            _state(v),
+            _days(v),
+            fmt(v.last_evidence) + (" (quiet)" if v.quiet else ""),
+        )
     console().print(t)
 
 
@@ -112,7 +121,7 @@ def show(
         out.print(f"depends on  {d.depends_on}")
     if d.dependants:
         out.print(f"dependants  {', '.join(d.dependants)}")
-    out.print(f"last evidence {fmt(v.last_evidence)}")
+    out.print(f"last evidence {fmt(v.last_evidence)}" + ("  (quiet: no new evidence for a while)" if v.quiet else ""))
     if d.history:
         h = table("on", "from", "to", "by", "note", "evidence", title="history")
         for r in d.history:
@@ -120,6 +129,11 @@ def show(
         out.print(h)
     else:
         out.print("history     none yet")
+    if d.matches:
+        e = table("match", "published", "signal", "state", "title", "link", title="recent evidence")
+        for mt in d.matches:
+            e.add_row(str(mt.id), fmt(mt.published), mt.signal, mt.state, mt.item_title, mt.item_url or "")
+        out.print(e)
 
 
 def _report(result: StatusResult) -> None:

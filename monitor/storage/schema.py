@@ -146,13 +146,23 @@ class Match(Base):
     snippet: Mapped[str] = mapped_column(Text)
     signal: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default="new")
-    story_key: Mapped[str] = mapped_column(String(600))  # same story from several feeds: one evidence
+    story_key: Mapped[str] = mapped_column(String(600))  # canonical link: same story from several feeds
+    story_title: Mapped[str] = mapped_column(String(600), default="")  # normalised headline, the other key
     created_at: Mapped[dt.datetime]
     reviewed_at: Mapped[dt.datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
 
 
 Index("ix_matches_story", Match.milestone_id, Match.story_key)
+Index("ix_matches_story_title", Match.milestone_id, Match.story_title)
+
+
+class MatchSource(Base):
+    """Every item behind one piece of evidence: the same story from several feeds is one match."""
+
+    __tablename__ = "match_sources"
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class Subscriber(Base):

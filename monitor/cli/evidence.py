@@ -1,0 +1,127 @@
+"""Commands about evidence: matches, review, rematch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from .. import evidence
+from ..errors import InputError
+from .context import default_user, open_from
+from .output import console, emit_json, fmt, guarded, parse_date, table
+
+SIGNAL_STYLE = {"completion": "green", "delay": "red", "progress": "yellow", "none": "dim"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("matches")(matches)
+    app.command("review")(review)
+    app.command("rematch")(rematch)
+
+
+@guarded
+def matches(
+    ctx: typer.Context,
+    milestone: Annotated[str | None, typer.Option("--milestone", help="Only this milestone id.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="new | confirmed | dismissed")] = None,
+    signal: Annotated[str | None, typer.Option("--signal", help="completion | progress | delay | none")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only items published on or after YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
+) -> None:
+    """Evidence found for milestones, newest first.
+
+    Example: monitor matches --state new --signal completion
+    """
+    day = parse_date(since, "--since")
+    app = open_from(ctx)
+    try:
+        rows = evidence.list_matches(app, milestone, state, signal, day)
+    finally:
+        app.close()
+    if as_json:
+        emit_json([r.as_json() for r in rows])
+        return
+    t = table(
+        "id", "milestone", "published", "signal", "state", "score", "title", "sources", title=f"{len(rows)} matches"
+    )
+    for r in rows:
+        t.add_row(
+            str(r.id),
+            r.milestone,
+            fmt(r.published),
+            Text(r.signal, style=SIGNAL_STYLE[r.signal]),
+            r.state,
+            f"{r.score:g}",
+            r.item_title,
+            ", ".join(dict.fromkeys(s.feed for s in r.sources)),
+        )
+    console().print(t)
+
+
+@guarded
+def review(
+    ctx: typer.Context,
+    match_id: Annotated[str, typer.Argument(metavar="MATCH_ID")],
+    verdict: Annotated[str, typer.Argument(metavar="confirm|dismiss")],
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="With confirm: mark the milestone complete, dated by the item, with its link as evidence.",
+        ),
+    ] = False,
+    note: Annotated[str | None, typer.Option("--note", help="A note kept with the review.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who reviewed (default: $MONITOR_USER or login).")] = None,
+) -> None:
+    """Judge a piece of evidence.
+
+    Example: monitor review 42 confirm --complete --note "MOFCOM announcement No. 70"
+    """
+    if not match_id.isdigit():
+        raise InputError(f"MATCH_ID must be a number, got {match_id!r}")
+    if verdict not in ("confirm", "dismiss"):
+        raise InputError(f"unknown review verdict {verdict!r} (confirm or dismiss)")
+    app = open_from(ctx)
+    try:
+        result = evidence.review(
+            app,
+            int(match_id),
+            "confirm" if verdict == "confirm" else "dismiss",
+            complete=complete,
+            note=note,
+            by=by or default_user(),
+        )
+    finally:
+        app.close()
+    out = console()
+    out.print(result.message)
+    if result.status is not None:
+        out.print(result.status.message)
+        for dep in result.status.dependants:
+            out.print(f"  {dep.id}: due {fmt(dep.due)} ({dep.deadline_state})")
+
+
+@guarded
+def rematch(
+    ctx: typer.Context,
+    milestone: Annotated[str | None, typer.Option("--milestone", help="Only this milestone id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Match every stored item again after rules changed; reviewed evidence is never touched.
+
+    Example: monitor rematch --milestone jp-minerals-ministerial
+    """
+    app = open_from(ctx)
+    try:
+        report = evidence.rematch(app, milestone)
+    finally:
+        app.close()
+    if as_json:
+        emit_json(report.as_json())
+        return
+    console().print(
+        f"{report.items} items matched again against {len(report.milestones)} milestones: "
+        f"{report.added} new matches, {report.removed} removed"
+    )

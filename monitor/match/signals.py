@@ -1,0 +1,68 @@
+"""Signals: does a match look like a completion, progress, or a delay?
+
+Decided on the item's title first, then on the snippet around the hits:
+1. a delay term (postponed, stalled, suspended ...) → `delay`;
+2. else a completion term that is not negated or in the future ("has not been signed", "is expected to be
+   signed", "will be held") → `completion`;
+3. else a progress term, or a negated completion → `progress`;
+4. else `none`.
+The title decides when it has any signal; the snippet only when the title has none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .normalize import normalize
+from .terms import Term
+
+NEGATORS = frozenset(
+    "not no never yet without failed fails fail hasn't haven't isn't aren't wasn't weren't won't didn't doesn't "
+    "unlikely before will would could may might should expected expects expect plans plan planned aims aim to be "
+    "once until unless if awaiting await pending".split()
+)
+LOOKBACK = 4  # words before a completion term that can negate it
+
+
+@dataclass(frozen=True)
+class SignalRules:
+    completion: re.Pattern[str] | None
+    delay: re.Pattern[str] | None
+    progress: re.Pattern[str] | None
+
+    @staticmethod
+    def build(global_terms: Mapping[str, tuple[Term, ...]], own: Mapping[str, tuple[Term, ...]]) -> SignalRules:
+        def rx(kind: str) -> re.Pattern[str] | None:
+            terms = [*global_terms.get(kind, ()), *own.get(kind, ())]
+            if not terms:
+                return None
+            return re.compile("|".join(f"(?:{t.pattern()})" for t in terms))
+
+        return SignalRules(rx("completion"), rx("delay"), rx("progress"))
+
+
+def _negated(text: str, start: int) -> bool:
+    before = re.findall(r"[\w']+", text[max(0, start - 60) : start])[-LOOKBACK:]
+    return any(w in NEGATORS for w in before)
+
+
+def _signal_of(text: str, rules: SignalRules) -> str | None:
+    if not text:
+        return None
+    if rules.delay is not None and rules.delay.search(text):
+        return "delay"
+    negated_completion = False
+    if rules.completion is not None:
+        for mo in rules.completion.finditer(text):
+            if not _negated(text, mo.start()):
+                return "completion"
+            negated_completion = True
+    if negated_completion or (rules.progress is not None and rules.progress.search(text)):
+        return "progress"
+    return None
+
+
+def decide_signal(title: str, snippet: str, rules: SignalRules) -> str:
+    return _signal_of(normalize(title), rules) or _signal_of(normalize(snippet), rules) or "none"
