@@ -6,7 +6,9 @@ Decided on the item's title first, then on the snippet around the hits:
    signed", "will be held") → `completion`;
 3. else a progress term, or a negated completion → `progress`;
 4. else `none`.
-The title decides when it has any signal; the snippet only when the title has none.
+The title decides when it has any signal; the snippet only when the title has none. A milestone's own
+vocabulary is tried before the global one, so "suspends" can be a completion for China's export controls
+while it is a delay everywhere else.
 """
 
 from __future__ import annotations
@@ -27,20 +29,28 @@ LOOKBACK = 4  # words before a completion term that can negate it
 
 
 @dataclass(frozen=True)
-class SignalRules:
+class Vocabulary:
     completion: re.Pattern[str] | None
     delay: re.Pattern[str] | None
     progress: re.Pattern[str] | None
 
     @staticmethod
-    def build(global_terms: Mapping[str, tuple[Term, ...]], own: Mapping[str, tuple[Term, ...]]) -> SignalRules:
+    def of(terms: Mapping[str, tuple[Term, ...]]) -> Vocabulary:
         def rx(kind: str) -> re.Pattern[str] | None:
-            terms = [*global_terms.get(kind, ()), *own.get(kind, ())]
-            if not terms:
-                return None
-            return re.compile("|".join(f"(?:{t.pattern()})" for t in terms))
+            found = terms.get(kind, ())
+            return re.compile("|".join(f"(?:{t.pattern()})" for t in found)) if found else None
 
-        return SignalRules(rx("completion"), rx("delay"), rx("progress"))
+        return Vocabulary(rx("completion"), rx("delay"), rx("progress"))
+
+
+@dataclass(frozen=True)
+class SignalRules:
+    own: Vocabulary
+    common: Vocabulary
+
+    @staticmethod
+    def build(global_terms: Mapping[str, tuple[Term, ...]], own: Mapping[str, tuple[Term, ...]]) -> SignalRules:
+        return SignalRules(Vocabulary.of(own), Vocabulary.of(global_terms))
 
 
 def _negated(text: str, start: int) -> bool:
@@ -51,6 +61,10 @@ def _negated(text: str, start: int) -> bool:
 def _signal_of(text: str, rules: SignalRules) -> str | None:
     if not text:
         return None
+    return _decide(text, rules.own) or _decide(text, rules.common)
+
+
+def _decide(text: str, rules: Vocabulary) -> str | None:
     if rules.delay is not None and rules.delay.search(text):
         return "delay"
     negated_completion = False

@@ -1,0 +1,146 @@
+"""Evidence through the CLI on a real database: poll finds it, analysts review it, rematch applies new rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import HomeDir, write_feeds
+from tests.httpserver import Response, Server
+
+MATCH_KEYS = {"id", "milestone", "item_title", "item_url", "published", "feed", "score", "signal", "state", "snippet"}
+
+
+def feed(*items: tuple[str, str, str, str]) -> bytes:
+    """RSS with (guid, title, link, description); every item published 2026-03-10."""
+    entries = "".join(
+        f"<item><guid>{g}</guid><title>{t}</title><link>{link}</link>"
+        f"<pubDate>Tue, 10 Mar 2026 09:30:00 GMT</pubDate><description>{d}</description></item>"
+        for g, t, link, d in items
+    )
+    return f'<rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'.encode()
+
+
+CHINA = (
+    "cn-1",
+    "China suspends rare earth export controls for one year",
+    "https://news.example.org/china-suspends?utm_source=rss",
+    "MOFCOM announced it would suspend the October export control measures on rare earths.",
+)
+THAI = (
+    "th-1",
+    "Trump suspends trade talks with Thailand",
+    "https://news.example.org/thai",
+    "Washington paused negotiations on the reciprocal trade agreement.",
+)
+NOISE = ("n-1", "Weather in Bangkok", "https://news.example.org/weather", "Sunny.")
+
+
+def setup(home: HomeDir, server: Server) -> None:
+    server.routes["/a"] = Response(body=feed(CHINA, THAI, NOISE))
+    # the same China story from a second source, with tracking parameters on its link
+    server.routes["/b"] = Response(
+        body=feed(
+            ("other-guid", CHINA[1] + " - Wire", "https://www.news.example.org/china-suspends/?fbclid=1", CHINA[3])
+        )
+    )
+    write_feeds(
+        home,
+        [
+            {"id": "feed-a", "type": "rss", "url": server.url("/a")},
+            {"id": "feed-b", "type": "rss", "url": server.url("/b")},
+        ],
+    )
+
+
+def by_milestone(rows: Any) -> dict[str, dict[str, Any]]:
+    return {r["milestone"]: r for r in rows}
+
+
+def test_poll_matches_and_dedupes_stories(home: HomeDir, server: Server) -> None:
+    setup(home, server)
+    report = json.loads(home.cli("poll", "--json").stdout)
+    assert report["new_matches"] == 2
+    rows = by_milestone(home.json("matches"))
+    assert set(rows) == {"cn-rare-earth-controls", "th-full-agreement"}
+    china = rows["cn-rare-earth-controls"]
+    assert set(china) >= MATCH_KEYS
+    assert china["signal"] == "completion" and rows["th-full-agreement"]["signal"] == "delay"
+    assert china["state"] == "new" and china["published"] == "2026-03-10T09:30:00+00:00"
+    assert {s["feed"] for s in china["sources"]} == {"feed-a", "feed-b"}
+    assert "suspend" in china["snippet"]
+    # matching never changes a status, but it is evidence: last_evidence is set
+    ms = {m["id"]: m for m in home.json("milestones")}
+    assert ms["cn-rare-earth-controls"]["status"] == "pending"
+    assert ms["cn-rare-earth-controls"]["last_evidence"] == "2026-03-10T09:30:00+00:00"
+    assert json.loads(home.cli("poll", "--json").stdout)["new_matches"] == 0
+    assert home.json("matches", "--signal", "delay")[0]["milestone"] == "th-full-agreement"
+    assert home.json("matches", "--since", "2026-03-11") == []
+    assert len(home.json("show", "cn-rare-earth-controls")["matches"]) == 1  # type: ignore[arg-type]
+
+
+def test_review_confirm_complete(home: HomeDir, server: Server) -> None:
+    setup(home, server)
+    home.cli("poll")
+    china = by_milestone(home.json("matches"))["cn-rare-earth-controls"]
+    r = home.cli("review", str(china["id"]), "confirm", "--complete", "--note", "MOFCOM announcement")
+    assert r.exit_code == 0, r.stderr
+    ms = {m["id"]: m for m in home.json("milestones")}["cn-rare-earth-controls"]
+    assert ms["status"] == "complete" and ms["completed_on"] == "2026-03-10"
+    assert ms["evidence_url"] == china["item_url"]
+    [h] = home.json("history", "cn-rare-earth-controls")  # type: ignore[misc]
+    assert h["match_id"] == china["id"] and h["note"] == "MOFCOM announcement"
+    assert home.json("matches", "--state", "confirmed")[0]["id"] == china["id"]
+
+
+def test_review_dismiss_and_bad_input(home: HomeDir, server: Server) -> None:
+    setup(home, server)
+    home.cli("poll")
+    thai = by_milestone(home.json("matches"))["th-full-agreement"]
+    assert home.cli("review", str(thai["id"]), "dismiss", "--note", "about the border").exit_code == 0
+    assert home.json("matches", "--state", "dismissed")[0]["note"] == "about the border"
+    for args, message in [
+        ([str(thai["id"]), "dismiss", "--complete"], "error: --complete goes with confirm"),
+        (["9999", "confirm"], "error: unknown match '9999'"),
+        (["abc", "confirm"], "error: MATCH_ID must be a number"),
+        ([str(thai["id"]), "accept"], "error: unknown review verdict 'accept'"),
+    ]:
+        r = home.cli("review", *args)
+        assert r.exit_code == 2 and r.stderr.startswith(message), r.stderr
+    r = home.cli("matches", "--state", "open")
+    assert r.exit_code == 2 and "unknown match state 'open'" in r.stderr
+
+
+def test_rematch_after_rule_change(home: HomeDir, server: Server) -> None:
+    setup(home, server)
+    home.cli("poll")
+    before = by_milestone(home.json("matches"))
+    home.cli("review", str(before["th-full-agreement"]["id"]), "dismiss")
+    text = home.milestones_yaml.read_text()
+    # the analyst narrows the China rule so the story no longer holds, and widens the weather out of curiosity
+    text = text.replace('all: ["@china", ["rare earth*", "rare-earth*",', 'all: ["@china", ["rare earthquakes",')
+    text = text.replace('      all: ["@thailand", "@trade_deal"]', '      all: ["@thailand", ["@trade_deal", weather]]')
+    text = text.replace('any: ["@us", tariff, tariffs, "19%"]', 'any: ["@us", tariff, tariffs, "19%", sunny]')
+    home.milestones_yaml.write_text(text)
+    r = home.cli("rematch", "--json")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["removed"] == 1 and report["added"] == 1
+    after = home.json("matches")
+    titles = {(m["milestone"], m["item_title"]) for m in after}  # type: ignore[index]
+    assert ("th-full-agreement", "Weather in Bangkok") in titles
+    assert not any(m == "cn-rare-earth-controls" for m, _ in titles)
+    # the dismissed match is untouched by rematching
+    thai = [m for m in after if m["id"] == before["th-full-agreement"]["id"]]  # type: ignore[index]
+    assert thai and thai[0]["state"] == "dismissed"
+    r = home.cli("rematch", "--milestone", "cn-rare-earth")
+    assert r.exit_code == 2 and "did you mean 'cn-rare-earth-controls'" in r.stderr
+
+
+def test_quiet_milestones(home: HomeDir) -> None:
+    rows = {m["id"]: m for m in home.json("milestones")}
+    # signed 2025-10-26..30, no evidence since: more than 60 days before 2026-11-22
+    assert rows["cn-rare-earth-controls"]["quiet"] is True
+    home.cli("complete", "cn-rare-earth-controls", "--on", "2025-11-07")
+    assert {m["id"]: m for m in home.json("milestones")}["cn-rare-earth-controls"]["quiet"] is False
+    assert "(quiet)" in home.cli("milestones").stdout

@@ -1,0 +1,179 @@
+"""The rule engine as tables of cases: plain values, no fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.definitions import MatchRule, MilestoneDef
+from monitor.match.engine import ItemText, build_matcher, match_form
+from monitor.match.normalize import normalize, strip_html
+from monitor.match.signals import SignalRules, decide_signal
+from monitor.match.stories import canonical_link, headline_key
+from monitor.match.terms import Term, parse_term
+
+ALIASES = {"japan": tuple(parse_term(t) for t in ["Japan", "Japanese", "Tokyo", "METI"])}
+SIGNALS = {
+    "completion": tuple(parse_term(t) for t in ["signed", "held", "entered into force", "established"]),
+    "delay": tuple(parse_term(t) for t in ["postponed", "stalled", "suspended"]),
+    "progress": tuple(parse_term(t) for t in ["talks", "negotiations", "meeting"]),
+}
+
+
+def rule(all_: list[object] | None = None, any_: list[str] | None = None, none: list[str] | None = None) -> MatchRule:
+    groups = tuple(tuple(parse_term(t) for t in (g if isinstance(g, list) else [g])) for g in all_ or [])
+    return MatchRule(groups, tuple(parse_term(t) for t in any_ or []), tuple(parse_term(t) for t in none or []))
+
+
+def matched(r: MatchRule, title: str, text: str = "") -> list[str]:
+    m = build_matcher([MilestoneDef("m", "a", "M", "", None, r)], ALIASES, SIGNALS)
+    return [x.milestone for x in m.match(ItemText(title, text))]
+
+
+CASES = [
+    # name, rule, title, text, matches?
+    ("phrase", rule(["critical minerals"]), "New critical minerals deal", "", True),
+    ("phrase is case-insensitive", rule(["critical minerals"]), "CRITICAL MINERALS", "", True),
+    ("phrase needs whole words", rule(["minerals"]), "Mineralsands report", "", False),
+    ("phrase across a hyphen", rule(["rare earth"]), "Rare-earth magnets", "", True),
+    ("hyphenated term finds spaces", rule(["rare-earth"]), "rare earth magnets", "", True),
+    ("phrase across a line break", rule(["entered into force"]), "", "the pact entered\ninto   force", True),
+    ("prefix", rule(["ratif*"]), "Parliament ratifies the pact", "", True),
+    ("prefix needs a word start", rule(["ratif*"]), "unratified", "", False),
+    ("regex", rule(["/annex (iii|3)/"]), "", "products listed in Annex III", True),
+    ("alias", rule(["@japan"]), "Tokyo welcomes the deal", "", True),
+    ("alias, none of it", rule(["@japan"]), "Seoul welcomes the deal", "", False),
+    ("all: every entry", rule(["@japan", "ministerial"]), "Japan hosts ministerial", "", True),
+    ("all: one missing", rule(["@japan", "ministerial"]), "Japan hosts summit", "", False),
+    (
+        "all: a list entry is any of it",
+        rule(["@japan", ["ministerial", "ministers"]]),
+        "Japan ministers meet",
+        "",
+        True,
+    ),
+    ("any: one is enough", rule(["@japan"], ["mining", "metals"]), "Japan metals plan", "", True),
+    ("any: none present", rule(["@japan"], ["mining", "metals"]), "Japan car plan", "", False),
+    ("none excludes", rule(["critical minerals"], none=["Australia"]), "Australia critical minerals deal", "", False),
+    (
+        "none in the body excludes",
+        rule(["critical minerals"], none=["Australia"]),
+        "Critical minerals",
+        "with Australia",
+        False,
+    ),
+    (
+        "title and body together",
+        rule(["@japan", "ministerial"]),
+        "Ministerial next week",
+        "Officials in Tokyo said",
+        True,
+    ),
+    ("curly quotes and dashes", rule(["u.s.-japan"]), "", "the U.S.\u2013Japan framework", True),
+    ("NFKC full-width", rule(["japan"]), "\uff2a\uff41\uff50\uff41\uff4e deal", "", True),
+    ("percent stays a word", rule(["15%"]), "Tariff cut to 15% on autos", "", True),
+    ("15% is not 15", rule(["15%"]), "15 ministers met", "", False),
+    ("dollar amounts", rule(["$550 billion"]), "Japan's $550 billion fund", "", True),
+    ("us is not U.S.", rule(["U.S."]), "Tell us more", "", False),
+]
+
+
+@pytest.mark.parametrize("name,r,title,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_rule(name: str, r: MatchRule, title: str, text: str, expected: bool) -> None:
+    assert (matched(r, title, text) == ["m"]) is expected
+
+
+def test_title_weighs_more_and_threshold() -> None:
+    r = rule(["@japan", "ministerial"])
+    m = build_matcher([MilestoneDef("m", "a", "M", "", None, r)], ALIASES, SIGNALS, threshold=3)
+    assert [x.score for x in m.match(ItemText("Japan ministerial", ""))] == [4.0]
+    assert m.match(ItemText("News", "Japan ministerial")) == []  # 2.0 < threshold 3
+    assert [x.score for x in m.match(ItemText("Japan news", "ministerial"))] == [3.0]
+
+
+def test_result_keeps_terms_and_snippet() -> None:
+    m = build_matcher([MilestoneDef("m", "a", "M", "", None, rule(["@japan", "ministerial"]))], ALIASES, SIGNALS)
+    text = "Filler words here. " * 30 + "Ministers met in Tokyo for the first ministerial on minerals. " + "More. " * 40
+    [res] = m.match(ItemText("News", text))
+    assert set(res.terms) == {"Tokyo", "ministerial"}
+    assert "first ministerial" in res.snippet
+    assert res.snippet.startswith("…") and res.snippet.endswith("…")
+    assert len(res.snippet) <= 245
+
+
+def test_only_candidate_milestones_are_evaluated() -> None:
+    milestones = [MilestoneDef(f"m{i}", "a", "M", "", None, rule([f"term{i}", "shared"])) for i in range(500)]
+    m = build_matcher(milestones, {}, SIGNALS)
+    assert [x.milestone for x in m.match(ItemText("term42 and shared", ""))] == ["m42"]
+    assert m.match(ItemText("shared only", "")) == []
+
+
+SIGNAL_CASES = [
+    ("Japan and US held ministerial", "", "completion"),
+    ("Agreement signed in Kuala Lumpur", "", "completion"),
+    ("The agreement has not been signed", "", "progress"),
+    ("Deal is expected to be signed next month", "", "progress"),
+    ("Ministerial will be held in April", "", "progress"),
+    ("Talks postponed after border clash", "", "delay"),
+    ("Talks continue", "", "progress"),
+    ("A statement", "the agreement entered into force today", "completion"),
+    ("Talks stalled", "though a framework was signed in October", "delay"),
+    ("Something happened", "nothing relevant", "none"),
+]
+
+
+@pytest.mark.parametrize("title,snippet,expected", SIGNAL_CASES, ids=[c[0] for c in SIGNAL_CASES])
+def test_signals(title: str, snippet: str, expected: str) -> None:
+    assert decide_signal(title, snippet, SignalRules.build(SIGNALS, {})) == expected
+
+
+def test_milestone_signal_vocabulary_extends_global() -> None:
+    own = {"completion": (parse_term("convened"),)}
+    assert decide_signal("Ministers convened in Tokyo", "", SignalRules.build(SIGNALS, own)) == "completion"
+    assert decide_signal("Ministers convened in Tokyo", "", SignalRules.build(SIGNALS, {})) == "none"
+
+
+@pytest.mark.parametrize(
+    "raw,kind,text",
+    [
+        ("Japan", "phrase", "japan"),
+        ("ratif*", "prefix", "ratif"),
+        ("/a+b/", "regex", "a+b"),
+        ("@japan", "alias", "japan"),
+        ("Entered  Into\u00a0Force", "phrase", "entered into force"),
+    ],
+)
+def test_parse_term(raw: str, kind: str, text: str) -> None:
+    t = parse_term(raw)
+    assert (t.kind, t.text) == (kind, text) and isinstance(t, Term)
+
+
+@pytest.mark.parametrize(
+    "raw,error",
+    [
+        ("", "empty term"),
+        ("/(/", "bad regular expression"),
+        ("/a*/", "matches empty text"),
+        ("--", "has no letters"),
+        ("@Bad Name", "bad alias reference"),
+    ],
+)
+def test_bad_terms(raw: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        parse_term(raw)
+
+
+def test_normalisation() -> None:
+    assert normalize("  The\u00a0U.S.\u2014Japan \u201cdeal\u201d  ") == 'the u.s.-japan "deal"'
+    assert strip_html("<p>A&amp;B <script>x()</script>C</p>").split() == ["A&B", "C"]
+    assert match_form("U.S.-Japan: rare-earth deal (15%)!") == " u s japan rare earth deal 15% "
+
+
+def test_story_keys() -> None:
+    assert (
+        canonical_link("https://WWW.Example.com/a/b/?utm_source=x&id=3&fbclid=y#frag") == "https://example.com/a/b?id=3"
+    )
+    assert canonical_link("http://example.com/a") == canonical_link("https://www.example.com/a/")
+    assert headline_key("US, Japan hold minerals talks - Reuters") == headline_key(
+        "US, Japan hold minerals talks | Nikkei Asia"
+    )
+    assert headline_key("Short") == ""
