@@ -50,12 +50,13 @@ class RematchReport:
 
 def _run(app: App, scope: list[str], only_pending: bool) -> RematchReport:
     matcher = matcher_for(app)
+    allowed = frozenset(scope)  # built once, not per item
     total = added = removed = 0
     for rows in store.items_to_match(app.db, BATCH, only_pending):
         batch = [
             store.ItemMatches(
                 item,
-                matcher.match(ItemText(item.title, item.text), scope),
+                matcher.match(ItemText(item.title, item.text), allowed),
                 canonical_link(item.link),
                 headline_key(item.title),
             )

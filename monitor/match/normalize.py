@@ -13,7 +13,6 @@ _TABLE = str.maketrans(
     {**{c: "-" for c in _DASHES}, **{c: "'" for c in _SQUOTES}, **{c: '"' for c in _DQUOTES}, "\u00a0": " "}
 )
 _TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
-_SPACE = re.compile(r"\s+")
 
 
 def strip_html(text: str) -> str:
@@ -27,8 +26,7 @@ def strip_html(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The form every term and every item text is compared in."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_TABLE).split())
 
 
 def normalize_html(text: str) -> str:
