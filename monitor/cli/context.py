@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import typer
 
 from ..app import App, open_app
 from ..clock import clock_from_env
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,3 +31,12 @@ def default_user() -> str:
         return os.environ.get("MONITOR_USER") or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def with_app(ctx: typer.Context, use: Callable[[App], T]) -> T:
+    """Open the home's app, run one library call with it, and close it whatever happens."""
+    app = open_from(ctx)
+    try:
+        return use(app)
+    finally:
+        app.close()

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from .. import evidence
 from ..errors import InputError
-from .context import default_user, open_from
+from .context import default_user, with_app
 from .output import console, emit_json, fmt, guarded, parse_date, table
 
 SIGNAL_STYLE = {"completion": "green", "delay": "red", "progress": "yellow", "none": "dim"}
@@ -35,11 +35,7 @@ def matches(
     Example: monitor matches --state new --signal completion
     """
     day = parse_date(since, "--since")
-    app = open_from(ctx)
-    try:
-        rows = evidence.list_matches(app, milestone, state, signal, day)
-    finally:
-        app.close()
+    rows = with_app(ctx, lambda app: evidence.list_matches(app, milestone, state, signal, day))
     if as_json:
         emit_json([r.as_json() for r in rows])
         return
@@ -83,18 +79,17 @@ def review(
         raise InputError(f"MATCH_ID must be a number, got {match_id!r}")
     if verdict not in ("confirm", "dismiss"):
         raise InputError(f"unknown review verdict {verdict!r} (confirm or dismiss)")
-    app = open_from(ctx)
-    try:
-        result = evidence.review(
+    result = with_app(
+        ctx,
+        lambda app: evidence.review(
             app,
             int(match_id),
             "confirm" if verdict == "confirm" else "dismiss",
             complete=complete,
             note=note,
             by=by or default_user(),
-        )
-    finally:
-        app.close()
+        ),
+    )
     out = console()
     out.print(result.message)
     if result.status is not None:
@@ -113,11 +108,7 @@ def rematch(
 
     Example: monitor rematch --milestone jp-minerals-ministerial
     """
-    app = open_from(ctx)
-    try:
-        report = evidence.rematch(app, milestone)
-    finally:
-        app.close()
+    report = with_app(ctx, lambda app: evidence.rematch(app, milestone))
     if as_json:
         emit_json(report.as_json())
         return

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from .. import tracking
 from ..tracking import MilestoneView, StatusResult
-from .context import default_user, open_from
+from .context import default_user, with_app
 from .output import STATE_STYLE, console, emit_json, fmt, guarded, parse_date, table
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
@@ -49,11 +49,9 @@ def milestones(
 
     Example: monitor milestones --country JP --deadline overdue
     """
-    app = open_from(ctx)
-    try:
-        views = tracking.list_milestones(app, agreement, country, status_, deadline)
-    finally:
-        app.close()
+    views, today = with_app(
+        ctx, lambda app: (tracking.list_milestones(app, agreement, country, status_, deadline), app.today())
+    )
     if as_json:
         emit_json([v.as_json() for v in views])
         return
@@ -66,7 +64,7 @@ def milestones(
         "deadline",
         "days left",
         "last evidence",
-        title=f"{len(views)} milestones, today {app.today().isoformat()}",
+        title=f"{len(views)} milestones, today {today.isoformat()}",
     )
     for v in views:
         t.add_row(
@@ -90,11 +88,7 @@ def show(
 
     Example: monitor show jp-minerals-ministerial
     """
-    app = open_from(ctx)
-    try:
-        d = tracking.show(app, milestone_id)
-    finally:
-        app.close()
+    d = with_app(ctx, lambda app: tracking.show(app, milestone_id))
     if as_json:
         emit_json(d.as_json())
         return
@@ -191,13 +185,12 @@ def _change(
     tracking.check_status(new_status)
     day = parse_date(on, "--on")
     tracking.check_url(evidence)
-    app = open_from(ctx)
-    try:
-        result = tracking.set_status(
+    result = with_app(
+        ctx,
+        lambda app: tracking.set_status(
             app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=by or default_user()
-        )
-    finally:
-        app.close()
+        ),
+    )
     _report(result)
 
 
@@ -213,11 +206,7 @@ def history(
     Example: monitor history --since 2026-01-01
     """
     day = parse_date(since, "--since")
-    app = open_from(ctx)
-    try:
-        rows = tracking.history(app, milestone_id, day)
-    finally:
-        app.close()
+    rows = with_app(ctx, lambda app: tracking.history(app, milestone_id, day))
     if as_json:
         emit_json([r.as_json() for r in rows])
         return

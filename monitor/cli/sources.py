@@ -10,7 +10,7 @@ from rich.text import Text
 
 from .. import poll as poll_mod
 from ..storage import feeds as feed_store
-from .context import open_from
+from .context import open_from, with_app
 from .output import console, emit_json, fmt, guarded, table
 
 OUTCOME_STYLE = {"new": "green", "unchanged": "", "not_modified": "dim", "error": "bold red"}
@@ -84,11 +84,7 @@ def feeds(
 
     Example: monitor feeds --json
     """
-    app = open_from(ctx)
-    try:
-        rows = feed_store.health(app.db)
-    finally:
-        app.close()
+    rows = with_app(ctx, lambda app: feed_store.health(app.db))
     if as_json:
         emit_json([r.as_json() for r in rows])
         return
