@@ -314,8 +314,32 @@ def build(feeds_src: str, feeds_data: Any, ms_src: str, ms_data: Any) -> tuple[D
         return None, out
     defs = _build_milestones(ms_src, ms_file, out)
     if out:
-        return None, out
+        return None, _name_entries(
+            out, [(feeds_src, "feeds", feeds_data), (ms_src, "milestones", ms_data), (ms_src, "agreements", ms_data)]
+        )
     return Definitions(feeds=feeds, **defs), []
+
+
+def _name_entries(lines: list[str], sections: list[tuple[str, str, Any]]) -> list[str]:
+    """Add the entry's id to each problem located by index: `milestones[3].match.any: ... (milestone 'x')`."""
+    import re
+
+    out = lines
+    for src, section, data in sections:
+        raw = data.get(section) if isinstance(data, dict) else None
+        if not isinstance(raw, list):
+            continue
+        ids = [e.get("id") if isinstance(e, dict) else None for e in raw]
+        where = re.compile(rf"^{re.escape(src)}: {section}\[(\d+)\]")
+
+        def named(line: str, ids: list[Any] = ids, where: re.Pattern[str] = where, kind: str = section[:-1]) -> str:
+            m = where.match(line)
+            if m and int(m.group(1)) < len(ids) and isinstance(ids[int(m.group(1))], str):
+                return f"{line} ({kind} {ids[int(m.group(1))]!r})"
+            return line
+
+        out = [named(line) for line in out]
+    return out
 
 
 def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> Any:

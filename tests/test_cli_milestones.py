@@ -240,3 +240,12 @@ def test_help_has_examples() -> None:
     for cmd in ("init", "check", "milestones", "show", "complete", "status", "history"):
         r = CliRunner().invoke(app, [cmd, "--help"])
         assert r.exit_code == 0 and "Example: monitor" in r.stdout, cmd
+
+
+def test_database_down_exits_1(home: HomeDir) -> None:
+    down = "postgresql+psycopg://postgres@127.0.0.1:9/test"
+    for args in (["milestones"], ["poll"], ["complete", "kr-final-text"]):
+        r = home.cli(*args, MONITOR_DATABASE_URL=down)
+        assert r.exit_code == 1, (args, r.stderr)
+        assert r.stderr.startswith("error: database postgresql+psycopg://postgres@127.0.0.1:9/test: ")
+        assert r.stderr.count("\n") == 1

@@ -279,6 +279,23 @@ def test_two_errors_in_one_item_both_located(tmp_path: Path) -> None:
     _mutate(home, "milestones.yaml", lambda d: _ms(d)[4].update(title="", colour="red"))
     _, found = config.problems(home, environ={})
     assert sorted(found) == [
-        "config/milestones.yaml: milestones[4].colour: unknown key",
-        "config/milestones.yaml: milestones[4].title: String should have at least 1 character (got '')",
+        "config/milestones.yaml: milestones[4].colour: unknown key (milestone 'jp-asset-sale-screening')",
+        "config/milestones.yaml: milestones[4].title: String should have at least 1 character (got '') "
+        "(milestone 'jp-asset-sale-screening')",
     ]
+
+
+def test_bad_rules_name_the_milestone_and_the_term(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+    _mutate(
+        home,
+        "milestones.yaml",
+        lambda d: (_ms(d)[0]["match"].update(any=["/minist(er/"]), _ms(d)[2]["match"].update(all=["@japn"])),
+    )
+    _, found = config.problems(home, environ={})
+    assert found[0].startswith("config/milestones.yaml: milestones[0].match.any: bad regular expression '/minist(er/'")
+    assert found[0].endswith("(milestone 'jp-minerals-ministerial')")
+    assert found[1] == (
+        "config/milestones.yaml: milestones[2].match.all[0]: unknown alias '@japn' "
+        "(did you mean '@japan'?) (milestone 'jp-projects-financed')"
+    )
