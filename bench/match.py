@@ -74,8 +74,10 @@ def main() -> None:
     data = items(rnd, vocab, a.items)
     shipped = config.load(Home(REPO), environ={}).definitions
     aliases = {**shipped.aliases, "place": tuple(parse_term(w) for w in rnd.sample(vocab[100:], 8))}
-    print(f"{a.items} items, {sum(len(i.title) + len(i.text) for i in data) / len(data):.0f} characters each, "
-          f"one core (CPU time)")
+    print(
+        f"{a.items} items, {sum(len(i.title) + len(i.text) for i in data) / len(data):.0f} characters each, "
+        f"one core (CPU time)"
+    )
     floor = rate(lambda it: (normalize(it.title), normalize(it.text)), data)
     print(f"normalise only (lower bound)   {floor:10,.0f} items/s")
     results = {}
@@ -84,8 +86,10 @@ def main() -> None:
         matcher = build_matcher(rules, aliases, shipped.signals)
         found = sum(len(matcher.match(it)) for it in data[:2000])
         results[m] = rate(matcher.match, data)
-        print(f"M = {m:>5} (+{len(shipped.milestones)} shipped)   {results[m]:10,.0f} items/s   "
-              f"({found} matches in the first 2,000 items)")
+        print(
+            f"M = {m:>5} (+{len(shipped.milestones)} shipped)   {results[m]:10,.0f} items/s   "
+            f"({found} matches in the first 2,000 items)"
+        )
     print(f"time(M=1000) / time(M=50)      {results[50] / results[1000]:.2f}   (target <= 2)")
     print(f"matching / normalise-only      {floor / results[1000]:.2f}   (target <= 3)")
     print(f"items/s at M=1000              {results[1000]:,.0f}   (target >= 20,000)")

@@ -28,13 +28,16 @@ import time
 from pathlib import Path
 
 WORDS = (
-    "trade agreement tariff minerals rare earth ministerial investment Japan Korea Malaysia Vietnam Thailand "
-    "Cambodia China export controls signed negotiations framework supply chain processing financing project "
-    "the of and to in a for on with by that said officials week statement government"
+    "the of and to in a for on with by that said officials week statement government market prices company report "
+    "quarter growth city council plan new year people local police court weather energy sales bank rate policy "
+    "school health water project minister president election party vote budget team season league film music"
 ).split()
-
-
-# ---------------------------------------------------------------- the server (its own process)
+ON_TOPIC = [  # about one item in fifty is evidence for a tracked milestone, as in real feeds
+    "China suspends rare earth export controls for one year",
+    "Malaysia and the United States exchange notifications on the reciprocal trade agreement",
+    "Thailand and the US hold another round of reciprocal trade talks",
+    "Japan and the US convene a ministerial on critical minerals and mining investment",
+]
 
 
 def make_feed(n: int, items: int) -> bytes:
@@ -42,6 +45,8 @@ def make_feed(n: int, items: int) -> bytes:
     entries = []
     for k in range(items):
         title = " ".join(rnd.choice(WORDS) for _ in range(9)).capitalize()
+        if rnd.random() < 0.02:
+            title = rnd.choice(ON_TOPIC)
         text = " ".join(rnd.choice(WORDS) for _ in range(150))
         entries.append(
             f"<item><title>{title}</title><link>https://example.org/{n}/{k}</link>"
@@ -52,6 +57,9 @@ def make_feed(n: int, items: int) -> bytes:
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {n}</title>'
         f"<link>https://example.org/{n}</link>{''.join(entries)}</channel></rss>"
     ).encode()
+
+
+# ---------------------------------------------------------------- the server (its own process)
 
 
 async def serve(port_file: str, feeds: int, items: int, latency: float) -> None:

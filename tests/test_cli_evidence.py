@@ -144,3 +144,22 @@ def test_quiet_milestones(home: HomeDir) -> None:
     home.cli("complete", "cn-rare-earth-controls", "--on", "2025-11-07")
     assert {m["id"]: m for m in home.json("milestones")}["cn-rare-earth-controls"]["quiet"] is False
     assert "(quiet)" in home.cli("milestones").stdout
+
+
+def test_changed_items_update_their_evidence(home: HomeDir, server: Server) -> None:
+    setup(home, server)
+    home.cli("poll")
+    first = by_milestone(home.json("matches"))
+    # feed-a's China item is edited so it no longer matches; feed-b still carries the story.
+    # feed-a's Thai item is edited but still matches: its evidence is refreshed, not duplicated.
+    edited_china = (CHINA[0], "China commerce ministry statement", CHINA[2], "A statement on soybeans.")
+    edited_thai = (THAI[0], THAI[1], THAI[2], "Washington paused negotiations on the reciprocal trade agreement again.")
+    server.routes["/a"] = Response(body=feed(edited_china, edited_thai, NOISE))
+    report = json.loads(home.cli("poll", "--json").stdout)
+    assert report["updated_items"] == 2 and report["new_matches"] == 0
+    after = by_milestone(home.json("matches"))
+    china, thai = after["cn-rare-earth-controls"], after["th-full-agreement"]
+    assert china["id"] == first["cn-rare-earth-controls"]["id"]
+    assert [s["feed"] for s in china["sources"]] == ["feed-b"] and china["feed"] == "feed-b"
+    assert thai["id"] == first["th-full-agreement"]["id"] and "again" in thai["snippet"]
+    assert len(home.json("matches")) == 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from ..definitions import MatchRule, MilestoneDef
-from .signals import SignalRules, decide_signal
+from .signals import SignalRules, Vocabulary, decide_signal
 from .terms import Term
 
 TITLE_WEIGHT = 2.0
@@ -107,6 +107,7 @@ class Matcher:
             if found:
                 candidates.update(found)
         results = []
+        signal_cache: dict[tuple[int, str], str | None] = {}
         regex_done: set[int] = set()
         normal: list[str] = []  # title and text normalised, only if some candidate needs a regex
         for mid in candidates:
@@ -132,15 +133,23 @@ class Matcher:
             else:
                 score = sum(TITLE_WEIGHT if not g.isdisjoint(in_title) else BODY_WEIGHT for g in rule.groups)
                 if score >= self.threshold:
-                    results.append(self._result(item, rule, score, hits, in_title))
+                    results.append(self._result(item, rule, score, hits, in_title, signal_cache))
         results.sort(key=lambda r: (-r.score, r.milestone))
         return results
 
-    def _result(self, item: ItemText, rule: _Rule, score: float, hits: set[int], in_title: set[int]) -> MatchResult:
+    def _result(
+        self,
+        item: ItemText,
+        rule: _Rule,
+        score: float,
+        hits: set[int],
+        in_title: set[int],
+        signal_cache: dict[tuple[int, str], str | None],
+    ) -> MatchResult:
         used = sorted({tid for g in rule.groups for tid in g if tid in hits})
         terms = tuple(dict.fromkeys(self._terms[t].source for t in used))
         snippet = make_snippet(item, [self._terms[t] for t in used])
-        signal = decide_signal(item.title, snippet, rule.signals)
+        signal = decide_signal(item.title, snippet, rule.signals, signal_cache)
         return MatchResult(rule.milestone, score, terms, signal, snippet, bool(in_title.intersection(used)))
 
 
@@ -166,6 +175,7 @@ def build_matcher(
 ) -> Matcher:
     m = Matcher(threshold=threshold)
     ids: dict[tuple[str, str], int] = {}
+    common = Vocabulary.of(signals)  # one global vocabulary: its verdicts are cached across milestones
 
     def tid(term: Term) -> list[int]:
         if term.kind == "alias":
@@ -187,7 +197,9 @@ def build_matcher(
             groups.append(frozenset(x for t in rule.any for x in tid(t)))
         none = frozenset(x for t in rule.none for x in tid(t))
         regex_ids = frozenset(t for g in [*groups, none] for t in g if m._terms[t].kind == "regex")
-        m._rules[ms.id] = _Rule(ms.id, tuple(groups), none, regex_ids, SignalRules.build(signals, dict(ms.signals)))
+        m._rules[ms.id] = _Rule(
+            ms.id, tuple(groups), none, regex_ids, SignalRules(Vocabulary.of(dict(ms.signals)), common)
+        )
         literal = [g for g in groups if all(m._terms[t].kind != "regex" for t in g)]
         if literal:
             anchor = min(literal, key=lambda g: sum(_breadth(m._terms[t]) for t in g))

@@ -42,6 +42,10 @@ class Vocabulary:
 
         return Vocabulary(rx("completion"), rx("delay"), rx("progress"))
 
+    @property
+    def any(self) -> bool:
+        return bool(self.completion or self.delay or self.progress)
+
 
 @dataclass(frozen=True)
 class SignalRules:
@@ -58,10 +62,16 @@ def _negated(text: str, start: int) -> bool:
     return any(w in NEGATORS for w in before)
 
 
-def _signal_of(text: str, rules: SignalRules) -> str | None:
+def _signal_of(text: str, rules: SignalRules, cache: dict[tuple[int, str], str | None]) -> str | None:
     if not text:
         return None
-    return _decide(text, rules.own) or _decide(text, rules.common)
+    own = _decide(text, rules.own) if rules.own.any else None
+    if own:
+        return own
+    key = (id(rules.common), text)  # the global vocabulary's verdict is the same for every milestone
+    if key not in cache:
+        cache[key] = _decide(text, rules.common)
+    return cache[key]
 
 
 def _decide(text: str, rules: Vocabulary) -> str | None:
@@ -78,5 +88,9 @@ def _decide(text: str, rules: Vocabulary) -> str | None:
     return None
 
 
-def decide_signal(title: str, snippet: str, rules: SignalRules) -> str:
-    return _signal_of(normalize(title), rules) or _signal_of(normalize(snippet), rules) or "none"
+def decide_signal(
+    title: str, snippet: str, rules: SignalRules, cache: dict[tuple[int, str], str | None] | None = None
+) -> str:
+    """`cache` may be shared across the milestones one item matched: the same title is judged once."""
+    cache = {} if cache is None else cache
+    return _signal_of(normalize(title), rules, cache) or _signal_of(normalize(snippet), rules, cache) or "none"

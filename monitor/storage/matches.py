@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..match.engine import MatchResult
@@ -56,72 +57,167 @@ def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[lis
 
 def record(db: Database, batch: Sequence[ItemMatches], scope: Collection[str], now: dt.datetime) -> MatchCounts:
     """Store one batch's results for the milestones in `scope`: new evidence added, evidence that no longer
-    holds removed, unless someone has reviewed it. Marks the items as matched."""
+    holds removed, unless someone has reviewed it. Marks the items as matched.
+
+    A fixed number of statements per batch, whatever the number of matches: the evidence the batch can touch is
+    loaded first, stories are resolved in Python (two items of one batch can be the same story), and new
+    matches and sources are inserted in bulk."""
     counts = MatchCounts()
+    scope = list(scope)
+    ids = [b.item.id for b in batch]
+    milestones = {r.milestone for b in batch for r in b.results}
     with db.write() as s:
-        ids = [b.item.id for b in batch]
-        previous: dict[int, list[Match]] = {}
-        rows = s.execute(
-            select(MatchSource.item_id, Match)
+        known: dict[tuple[str, str, Any], _Known] = {}  # ("item" | "link" | "title", milestone, key) -> evidence
+        if milestones:
+            keys = {b.story_key for b in batch if b.story_key}
+            titles = {b.story_title for b in batch if b.story_title}
+            rows = s.execute(
+                select(Match.id, Match.milestone_id, Match.item_id, Match.state, Match.story_key, Match.story_title)
+                .where(Match.milestone_id.in_(milestones))
+                .where(or_(Match.item_id.in_(ids), Match.story_key.in_(keys), Match.story_title.in_(titles)))
+            )
+            for mid, ms, item_id, state, key, title in rows:
+                _remember(known, _Known(mid, ms, item_id, state), key, title)
+        sources: set[tuple[int, int]] = set()
+        previous: dict[int, list[tuple[int, str, str]]] = {}
+        for match_id, item_id, ms, state in s.execute(
+            select(MatchSource.match_id, MatchSource.item_id, Match.milestone_id, Match.state)
             .join(Match, Match.id == MatchSource.match_id)
-            .where(MatchSource.item_id.in_(ids), Match.milestone_id.in_(scope))
-        )
-        for item_id, match in rows:
-            previous.setdefault(item_id, []).append(match)
+            .where(MatchSource.item_id.in_(ids))
+        ):
+            sources.add((match_id, item_id))
+            if ms in scope:
+                previous.setdefault(item_id, []).append((match_id, ms, state))
+
+        new: list[dict[str, Any]] = []
+        new_sources: list[tuple[_Known, int]] = []
+        refresh: list[dict[str, Any]] = []
+        dropped: list[tuple[int, int]] = []
+        latest: dict[str, dt.datetime] = {}
         for b in batch:
             wanted = {r.milestone: r for r in b.results}
-            for old in previous.get(b.item.id, []):
-                if old.milestone_id not in wanted and old.state == "new":
-                    counts.removed += _drop_source(s, old, b.item.id)
+            dropped += [
+                (mid, b.item.id)
+                for mid, ms, state in previous.get(b.item.id, ())
+                if ms not in wanted and state == "new"
+            ]
             for r in b.results:
-                added, sources = _add(s, b, r, now)
-                counts.added += added
-                counts.sources_added += sources
+                hit = (
+                    known.get(("item", r.milestone, b.item.id))
+                    or (known.get(("link", r.milestone, b.story_key)) if b.story_key else None)
+                    or (known.get(("title", r.milestone, b.story_title)) if b.story_title else None)
+                )
+                if hit is None:
+                    hit = _Known(None, r.milestone, b.item.id, "new", pending=len(new))
+                    new.append(
+                        {
+                            "item_id": b.item.id,
+                            "milestone_id": r.milestone,
+                            "score": r.score,
+                            "terms": list(r.terms),
+                            "snippet": r.snippet,
+                            "signal": r.signal,
+                            "state": "new",
+                            "story_key": b.story_key,
+                            "story_title": b.story_title,
+                            "created_at": now,
+                        }
+                    )
+                    _remember(known, hit, b.story_key, b.story_title)
+                elif hit.id is not None and hit.state == "new" and hit.item_id == b.item.id:
+                    refresh.append(
+                        {
+                            "b_id": hit.id,
+                            "score": r.score,
+                            "terms": list(r.terms),
+                            "snippet": r.snippet,
+                            "signal": r.signal,
+                        }
+                    )
+                new_sources.append((hit, b.item.id))
+                if r.milestone not in latest or latest[r.milestone] < b.item.published:
+                    latest[r.milestone] = b.item.published
+
+        if new:
+            inserted = s.execute(insert(Match).returning(Match.id, sort_by_parameter_order=True), new).scalars().all()
+            pending = {i: mid for i, mid in enumerate(inserted)}
+            counts.added = len(inserted)
+        else:
+            pending = {}
+        rows_to_add = []
+        for hit, item_id in new_sources:
+            mid = hit.id if hit.id is not None else pending[hit.pending]
+            if (mid, item_id) not in sources:
+                sources.add((mid, item_id))
+                rows_to_add.append({"match_id": mid, "item_id": item_id})
+                counts.sources_added += hit.id is not None
+        if rows_to_add:
+            s.execute(insert(MatchSource), rows_to_add)
+        if refresh:
+            table = cast(Table, Match.__table__)
+            s.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    score=bindparam("score"),
+                    terms=bindparam("terms"),
+                    snippet=bindparam("snippet"),
+                    signal=bindparam("signal"),
+                ),
+                refresh,
+            )
+        counts.removed = _drop_sources(s, dropped)
+        for ms, when in latest.items():
+            s.execute(
+                update(Milestone)
+                .where(Milestone.id == ms)
+                .where(or_(Milestone.last_evidence_at.is_(None), Milestone.last_evidence_at < when))
+                .values(last_evidence_at=when)
+            )
         s.execute(update(Item).where(Item.id.in_(ids)).values(needs_match=False))
     return counts
 
 
-def _drop_source(s: Session, match: Match, item_id: int) -> int:
-    s.execute(delete(MatchSource).where(MatchSource.match_id == match.id, MatchSource.item_id == item_id))
-    others = s.scalars(select(MatchSource.item_id).where(MatchSource.match_id == match.id)).first()
-    if others is None:
-        s.delete(match)
-        return 1
-    if match.item_id == item_id:
-        match.item_id = others  # another source of the same story stays the evidence
-    return 0
+@dataclass
+class _Known:
+    id: int | None  # None until inserted
+    milestone: str
+    item_id: int
+    state: str
+    pending: int = -1  # index among this batch's new matches
 
 
-def _add(s: Session, b: ItemMatches, r: MatchResult, now: dt.datetime) -> tuple[int, int]:
-    keys = [Match.story_key == b.story_key] if b.story_key else []
-    if b.story_title:
-        keys.append(Match.story_title == b.story_title)
-    existing = s.scalars(
-        select(Match).where(Match.milestone_id == r.milestone, or_(Match.item_id == b.item.id, *keys))
-    ).first()
-    added = 0
-    if existing is None:
-        existing = Match(
-            item_id=b.item.id,
-            milestone_id=r.milestone,
-            score=r.score,
-            terms=list(r.terms),
-            snippet=r.snippet,
-            signal=r.signal,
-            state="new",
-            story_key=b.story_key,
-            story_title=b.story_title,
-            created_at=now,
+def _remember(known: dict[tuple[str, str, Any], _Known], k: _Known, key: str, title: str) -> None:
+    known.setdefault(("item", k.milestone, k.item_id), k)
+    if key:
+        known.setdefault(("link", k.milestone, key), k)
+    if title:
+        known.setdefault(("title", k.milestone, title), k)
+
+
+def _drop_sources(s: Session, dropped: list[tuple[int, int]]) -> int:
+    """Remove items from evidence that no longer holds for them; evidence left with no source is deleted, and
+    evidence whose primary item left points at one of its other sources."""
+    if not dropped:
+        return 0
+    for match_id, item_id in dropped:
+        s.execute(delete(MatchSource).where(MatchSource.match_id == match_id, MatchSource.item_id == item_id))
+    touched = {m for m, _ in dropped}
+    left: dict[int, int] = {}
+    for match_id, item_id in s.execute(
+        select(MatchSource.match_id, MatchSource.item_id).where(MatchSource.match_id.in_(touched))
+    ):
+        left.setdefault(match_id, item_id)
+    gone = touched - set(left)
+    if gone:
+        s.execute(delete(Match).where(Match.id.in_(gone)))
+    for match_id, item_id in left.items():
+        s.execute(
+            update(Match)
+            .where(
+                Match.id == match_id,
+                Match.item_id.not_in(select(MatchSource.item_id).where(MatchSource.match_id == match_id)),
+            )
+            .values(item_id=item_id)
         )
-        s.add(existing)
-        s.flush()
-        added = 1
-    elif existing.state == "new" and existing.item_id == b.item.id:
-        existing.score, existing.terms, existing.snippet, existing.signal = r.score, list(r.terms), r.snippet, r.signal
-    has = s.get(MatchSource, (existing.id, b.item.id))
-    if has is None:
-        s.add(MatchSource(match_id=existing.id, item_id=b.item.id))
-    milestone = s.get(Milestone, r.milestone)
-    if milestone is not None and (milestone.last_evidence_at is None or milestone.last_evidence_at < b.item.published):
-        milestone.last_evidence_at = b.item.published
-    return added, int(has is None and not added)
+    return len(gone)
