@@ -149,7 +149,9 @@ def poll(
     feed_ids: Iterable[str] = (),
     on_feed: Callable[[FeedOutcome], None] | None = None,
     pool: PoolKind = "auto",
+    on_plan: Callable[[int], None] | None = None,
 ) -> PollReport:
+    """One cycle. `on_plan` hears how many feeds will be fetched, `on_feed` each outcome as it lands."""
     requested = list(dict.fromkeys(feed_ids))
     defs = app.definitions.feeds
     known = [f.id for f in defs]
@@ -158,6 +160,8 @@ def poll(
             raise unknown_id("feed", fid, known)
     started = app.now()
     due, deferred = choose_feeds(defs, requested, feed_store.next_checks(app.db), started)
+    if on_plan is not None:
+        on_plan(len(due))
     run_id = feed_store.start_run(app.db, started)
     outcomes = asyncio.run(_cycle(app, due, on_feed, pool))
     order = {f.id: i for i, f in enumerate(due)}

@@ -47,7 +47,12 @@ def poll(
                 transient=True,
             ) as bar:
                 task = bar.add_task("poll", total=None)
-                report = poll_mod.poll(app, feed or (), on_feed=lambda _o: bar.advance(task))
+                report = poll_mod.poll(
+                    app,
+                    feed or (),
+                    on_feed=lambda _o: bar.advance(task),
+                    on_plan=lambda n: bar.update(task, total=n),
+                )
         else:
             report = poll_mod.poll(app, feed or ())
     finally:
