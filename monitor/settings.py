@@ -108,8 +108,6 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
             if section not in SECTIONS:
                 bad.append(f"environment {name}: unknown settings section {section!r}")
                 continue
-            if field == "from":
-                field = "from"
             data.setdefault(section, {})[field] = value
             origin[f"{section}.{field}"] = f"environment {name}"
         elif key in TOP_LEVEL:

@@ -201,7 +201,7 @@ def list_milestones(
     return out
 
 
-def _lookup(app: App, milestone_id: str, rows: dict[str, Milestone]) -> MilestoneDef:
+def _lookup(app: App, milestone_id: str) -> MilestoneDef:
     ids = [m.id for m in app.definitions.milestones]
     if milestone_id not in ids:
         raise unknown_id("milestone", milestone_id, ids)
@@ -235,7 +235,7 @@ def history(app: App, milestone_id: str | None = None, since: dt.date | None = N
 
 def show(app: App, milestone_id: str) -> MilestoneDetail:
     rows = _rows(app)
-    m = _lookup(app, milestone_id, rows)
+    m = _lookup(app, milestone_id)
     progress = _progress(list(rows.values()))
     dependants = tuple(
         d.id for d in app.definitions.milestones if d.due and d.due.kind == "after" and d.due.after == m.id
@@ -294,7 +294,7 @@ def set_status(
     on = on or today
     if on > today:
         raise InputError(f"--on {on.isoformat()} is in the future (today is {today.isoformat()})")
-    _lookup(app, milestone_id, {})
+    _lookup(app, milestone_id)
     with app.db.write() as s:
         row = s.get(Milestone, milestone_id, with_for_update=True)
         assert row is not None  # synced from config when the app opened

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from ..definitions import MatchRule, MilestoneDef
+from .normalize import normalize
 from .signals import SignalRules, Vocabulary, decide_signal
 from .terms import Term
 
@@ -116,7 +117,7 @@ class Matcher:
             rule = self._rules[mid]
             if rule.regex_ids and not rule.regex_ids <= regex_done:
                 if not normal:
-                    normal += [_normal(item.title), _normal(item.text)]
+                    normal += [normalize(item.title), normalize(item.text)]
                 for rid in rule.regex_ids - regex_done:
                     rx = self._regex[rid]
                     if rx.search(normal[0]):
@@ -159,12 +160,6 @@ def _breadth(term: Term) -> float:
     if term.kind == "prefix":
         return 3.0
     return 1.0 if " " not in term.text.strip() else 0.5
-
-
-def _normal(text: str) -> str:
-    from .normalize import normalize
-
-    return normalize(text)
 
 
 def build_matcher(

@@ -239,9 +239,7 @@ class Fetcher:
                     chunks = [inflate.feed(raw) async for raw in resp.aiter_raw()]
                     chunks.append(inflate.flush())
                     return status, headers, b"".join(chunks), str(resp.url)
-        except TimeoutError:
-            raise _Failed(f"timeout after {self.http.timeout_s:g} s") from None
-        except httpx.TimeoutException:
+        except (TimeoutError, httpx.TimeoutException):
             raise _Failed(f"timeout after {self.http.timeout_s:g} s") from None
         except httpx.TooManyRedirects:
             raise _Failed(f"more than {self.http.max_redirects} redirects (a redirect loop?)") from None

@@ -59,7 +59,7 @@ def resolve_link(link: str | None, base: str) -> str | None:
         return None
     resolved = urljoin(base, link.strip()) if base and not base.startswith("file:") else link.strip()
     scheme = urlsplit(resolved).scheme.lower()
-    return resolved if scheme in ("http", "https") else None if scheme in ("javascript", "data", "file") else resolved
+    return None if scheme in ("javascript", "data", "file") else resolved
 
 
 def published_time(parsed: dt.datetime | None, fetched_at: dt.datetime) -> dt.datetime:

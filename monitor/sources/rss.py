@@ -51,19 +51,21 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
     if d.get("bozo") and not entries:
         raise NotAFeed(f"malformed feed: {_reason(d.get('bozo_exception'))}")
     base = lowered.get("content-location") or url
-    items = [
-        make_item(
-            guid=e.get("id"),
-            link=e.get("link"),
-            title=e.get("title"),
-            body_html=_body(e),
-            published=_when(e)[0],
-            published_raw=_when(e)[1],
-            fetched_at=fetched_at,
-            base_url=base,
+    items = []
+    for e in entries:
+        published, published_raw = _when(e)
+        items.append(
+            make_item(
+                guid=e.get("id"),
+                link=e.get("link"),
+                title=e.get("title"),
+                body_html=_body(e),
+                published=published,
+                published_raw=published_raw,
+                fetched_at=fetched_at,
+                base_url=base,
+            )
         )
-        for e in entries
-    ]
     kept = dedupe(items)
     if entries and not kept:
         raise NotAFeed(f"{len(entries)} entries, none with a title, link or text")

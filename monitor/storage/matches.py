@@ -37,7 +37,6 @@ class ItemMatches:
 class MatchCounts:
     added: int = 0
     removed: int = 0
-    sources_added: int = 0
 
 
 def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[list[StoredItem]]:
@@ -150,7 +149,6 @@ def record(db: Database, batch: Sequence[ItemMatches], scope: Collection[str], n
             if (mid, item_id) not in sources:
                 sources.add((mid, item_id))
                 rows_to_add.append({"match_id": mid, "item_id": item_id})
-                counts.sources_added += hit.id is not None
         if rows_to_add:
             s.execute(insert(MatchSource), rows_to_add)
         if refresh:
