@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import config as config_mod
 from . import home as home_mod
-from .clock import Clock, today
+from .clock import Clock, local_date, today
 from .config import Config
 from .definitions import Definitions
 from .settings import Settings
@@ -37,6 +37,9 @@ class App:
 
     def today(self) -> dt.date:
         return today(self.clock, self.config.settings.timezone)
+
+    def local_date(self, when: dt.datetime) -> dt.date:
+        return local_date(when, self.config.settings.timezone)
 
     def close(self) -> None:
         self.db.dispose()

@@ -27,9 +27,19 @@ class FixedClock:
         return self.at.astimezone(UTC)
 
 
+def local_date(when: datetime, timezone: str) -> date:
+    """The calendar date of an instant in the configured timezone."""
+    return when.astimezone(ZoneInfo(timezone)).date()
+
+
 def today(clock: Clock, timezone: str) -> date:
     """Today's date in the configured timezone."""
-    return clock.now().astimezone(ZoneInfo(timezone)).date()
+    return local_date(clock.now(), timezone)
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """ISO 8601 for --json documents; None stays None."""
+    return value.isoformat() if value is not None else None
 
 
 def clock_from_env() -> Clock:

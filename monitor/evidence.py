@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from . import tracking
 from .app import App
+from .clock import iso
 from .deadlines import VERDICTS
 from .errors import InputError, unknown_id
 from .match.engine import ItemText, Matcher, build_matcher
@@ -129,7 +129,7 @@ class MatchView:
             "terms": list(self.terms),
             "sources": [{"feed": s.feed, "url": s.url, "title": s.title} for s in self.sources],
             "note": self.note,
-            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
+            "reviewed_at": iso(self.reviewed_at),
         }
 
 
@@ -238,7 +238,7 @@ def review(
     )
     status = None
     if complete:
-        on = published.astimezone(ZoneInfo(app.settings.timezone)).date()
+        on = app.local_date(published)
         status = tracking.set_status(
             app,
             milestone_id,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .app import App
+from .clock import iso
 from .definitions import FeedDef
 from .errors import unknown_id
 from .evidence import match_pending
@@ -50,7 +51,7 @@ class FeedOutcome:
             "items": self.items,
             "status": self.status,
             "error": self.error,
-            "retry_after": self.retry_after.isoformat() if self.retry_after else None,
+            "retry_after": iso(self.retry_after),
         }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from . import deadlines
 from .app import App
+from .clock import iso
 from .deadlines import STATUSES, VERDICTS, Deadline, Progress
 from .definitions import MilestoneDef
 from .errors import InputError, unknown_id
@@ -44,15 +45,15 @@ class MilestoneView:
             "agreement": self.agreement,
             "title": self.title,
             "status": self.status,
-            "status_on": _iso(self.status_on),
-            "due": _iso(self.due),
+            "status_on": iso(self.status_on),
+            "due": iso(self.due),
             "due_rule": self.due_rule,
             "soft_deadline": self.soft,
             "deadline_state": self.deadline_state,
             "days_left": self.days_left,
-            "completed_on": _iso(self.completed_on),
+            "completed_on": iso(self.completed_on),
             "evidence_url": self.evidence_url,
-            "last_evidence": _iso(self.last_evidence),
+            "last_evidence": iso(self.last_evidence),
             "quiet": self.quiet,
             "countries": list(self.countries),
         }
@@ -75,8 +76,8 @@ class HistoryRow:
             "milestone": self.milestone,
             "from": self.from_status,
             "to": self.to_status,
-            "on": _iso(self.on),
-            "recorded_at": _iso(self.recorded_at),
+            "on": iso(self.on),
+            "recorded_at": iso(self.recorded_at),
             "by": self.by,
             "note": self.note,
             "evidence_url": self.evidence_url,
@@ -115,10 +116,6 @@ class StatusResult:
     dependants: tuple[MilestoneView, ...] = ()
 
 
-def _iso(v: dt.date | dt.datetime | None) -> str | None:
-    return v.isoformat() if v is not None else None
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -146,18 +143,12 @@ def _view(app: App, m: MilestoneDef, row: Milestone, progress: dict[str, Progres
         last_evidence=row.last_evidence_at,
         quiet=deadlines.is_quiet(
             row.status,
-            _local_date(app, row.last_evidence_at),
-            agreement.signed or _local_date(app, row.created_at),
+            app.local_date(row.last_evidence_at) if row.last_evidence_at else None,
+            agreement.signed or app.local_date(row.created_at),
             app.today(),
             app.settings.matching.quiet_after_days,
         ),
     )
-
-
-def _local_date(app: App, when: dt.datetime | None) -> dt.date | None:
-    from zoneinfo import ZoneInfo
-
-    return when.astimezone(ZoneInfo(app.settings.timezone)).date() if when else None
 
 
 def _rows(app: App) -> dict[str, Milestone]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from ..clock import iso
 from ..sources.fetch import FeedState
 from ..sources.items import ParsedItem
 from .engine import Database
@@ -180,7 +181,6 @@ class FeedHealth:
     items: int
 
     def as_json(self) -> dict[str, Any]:
-        iso = lambda v: v.isoformat() if v else None  # noqa: E731
         return {
             "id": self.id,
             "title": self.title,
