@@ -6,16 +6,21 @@ Pure: no database, network or CLI. Every problem is one line naming the file, th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from dateutil.relativedelta import relativedelta
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from .match.terms import Term, parse_term
-from .validation import Strict, problems
+from .validation import Strict, located, problems
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_DAYS = 36_500  # offsets in `due:` up to a hundred years
+MAX_MONTHS = 1_200
+URL_RULE = "only http(s) URLs or files inside the home are polled"
 SIGNALS = ("completion", "progress", "delay")
 Signal = Literal["completion", "progress", "delay"]
 
@@ -37,7 +42,16 @@ class DueRule:
         return self.kind == "expected"
 
     def offset(self, start: dt.date) -> dt.date:
-        return start + relativedelta(months=self.months, days=self.days)
+        """`start` plus the offset; past the last representable date it stays at 9999-12-31 (config refuses the
+        rules it can see would get there, but a dependant of a very late completion can still reach it)."""
+        return self.checked_offset(start) or dt.date.max
+
+    def checked_offset(self, start: dt.date) -> dt.date | None:
+        """`start` plus the offset, or None beyond 9999-12-31."""
+        try:
+            return start + relativedelta(months=self.months, days=self.days)
+        except (OverflowError, ValueError):  # date arithmetic past date.max
+            return None
 
     def describe(self) -> str:
         if self.kind == "fixed":
@@ -125,6 +139,15 @@ class Definitions:
 # ---------------------------------------------------------------- file models
 
 
+def _term(value: str) -> str:
+    parse_term(value)
+    return value
+
+
+# A term checked on its own, so a problem is located at its index: `signals.progress[2]`.
+TermText = Annotated[str, AfterValidator(_term)]
+
+
 def _terms(values: list[Any]) -> list[Any]:
     for v in values:
         for t in v if isinstance(v, list) else [v]:
@@ -170,6 +193,14 @@ class FeedIn(Strict):
     def _cc(cls, v: list[str]) -> list[str]:
         return [_country(c) for c in v]
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        why = url_problem(v)
+        if why is not None:
+            raise ValueError(f"{URL_RULE}, got {v!r}{f' ({why})' if why else ''}")
+        return v
+
 
 class FeedsFile(Strict):
     feeds: list[Any] = []  # each validated on its own as FeedIn, so one bad feed hides no other problem
@@ -189,6 +220,11 @@ class AgreementIn(Strict):
     @classmethod
     def _cc(cls, v: list[str]) -> list[str]:
         return [_country(c) for c in v]
+
+    @field_validator("signed", mode="before")
+    @classmethod
+    def _signed(cls, v: Any) -> Any:
+        return None if v is None else _date(v)
 
 
 class MatchIn(Strict):
@@ -217,9 +253,7 @@ class MilestoneIn(Strict):
     description: str = ""
     due: Any = None
     match: MatchIn | None = None
-    signals: dict[Signal, list[str]] = {}
-
-    _t = field_validator("signals")(lambda v: {k: _terms(t) for k, t in v.items()})
+    signals: dict[Signal, list[TermText]] = {}
 
     @field_validator("due")
     @classmethod
@@ -230,7 +264,7 @@ class MilestoneIn(Strict):
 
 class MilestonesFile(Strict):
     aliases: dict[str, list[str]] = {}
-    signals: dict[Signal, list[str]] = {}
+    signals: dict[Signal, list[TermText]] = {}
     agreements: list[Any] = []  # each validated on its own (AgreementIn / MilestoneIn)
     milestones: list[Any] = []
 
@@ -248,8 +282,6 @@ class MilestonesFile(Strict):
                 if parse_term(t).kind == "alias":
                     raise ValueError(f"alias {name!r}: aliases cannot refer to other aliases ({t!r})")
         return v
-
-    _t = field_validator("signals")(lambda v: {k: _terms(t) for k, t in v.items()})
 
 
 def _country(code: str) -> str:
@@ -281,9 +313,9 @@ def parse_due(v: Any) -> DueRule | None:
         if not isinstance(after, str) or not after:
             raise ValueError(f"'after' must be 'signed' or a milestone id, got {after!r}")
         days, months = v.get("days", 0), v.get("months", 0)
-        for name, n in (("days", days), ("months", months)):
-            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                raise ValueError(f"'{name}' must be a whole number of {name} ≥ 0, got {n!r}")
+        for name, n, limit in (("days", days, MAX_DAYS), ("months", months, MAX_MONTHS)):
+            if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= limit:
+                raise ValueError(f"'{name}' must be a whole number of {name} from 0 to {limit}, got {n!r}")
         return DueRule("after", after=after, days=days, months=months)
     raise ValueError(f"{shapes}, got {v!r}")
 
@@ -296,23 +328,98 @@ def _date(v: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(str(v))
     except ValueError:
-        raise ValueError(f"not a valid date (YYYY-MM-DD): {v!r}") from None
+        raise ValueError(f"not a valid date (YYYY-MM-DD): {v!r}{located(v)}") from None
+
+
+# ---------------------------------------------------------------- feed URLs
+
+
+def is_local(url: str) -> bool:
+    """A `file:` URL or a path: read from disk rather than fetched (as the fetcher decides)."""
+    return url.startswith("file:") or "://" not in url
+
+
+def url_problem(url: str) -> str | None:
+    """None when a feed URL may be polled, else why not ("" when the rule itself says it): http(s) with a host
+    that is not link-local, unspecified or multicast; or a local file (`file:///path` or a path), which the
+    loader also requires to be inside the home. Loopback and private addresses stay allowed."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in url):
+        return "control characters"
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError as e:  # a bad port or a malformed [IPv6] host
+        return str(e)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        host = parts.hostname
+        if not host:
+            return "no host"
+        if not port_ok:
+            return "port 0"
+        refused = _refused_address(host)
+        return f"{refused} address" if refused else None
+    if scheme == "file":
+        return None if not parts.netloc and parts.path.startswith("/") else "a file: URL is file:///absolute/path"
+    if scheme == "" and not url.startswith("//"):
+        return None  # a path
+    return ""
+
+
+def _refused_address(host: str) -> str | None:
+    """What is wrong with an IP-literal host (link-local, unspecified, multicast, broadcast), else None. Names are
+    not resolved here: that is the fetcher's business at connect time."""
+    import ipaddress
+    import re
+    import socket
+
+    h = host.rstrip(".").split("%", 1)[0]
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None
+    try:
+        ip = ipaddress.ip_address(h)
+    except ValueError:
+        ip = None
+        if re.fullmatch(r"[0-9a-fA-FxX.]+", h) and re.search(r"\d", h):
+            try:  # the shorthand forms a resolver also takes: 2852039166, 0xa9.254.0xa9fe, 169.254.43518
+                ip = ipaddress.IPv4Address(socket.inet_aton(h))
+            except OSError:
+                ip = None
+    if ip is None:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_unspecified or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("0.0.0.0/8")):
+        return "unspecified"
+    if ip.is_multicast:
+        return "multicast"
+    if ip == ipaddress.IPv4Address("255.255.255.255"):
+        return "broadcast"
+    return None
 
 
 # ---------------------------------------------------------------- build and cross-check
 
 
-def build(feeds_src: str, feeds_data: Any, ms_src: str, ms_data: Any) -> tuple[Definitions | None, list[str]]:
-    """Validate both files and cross-check them; returns the definitions or every problem found."""
+def build(
+    feeds_src: str,
+    feeds_data: Any,
+    ms_src: str,
+    ms_data: Any,
+    local_ok: Callable[[str], bool] | None = None,
+) -> tuple[Definitions | None, list[str]]:
+    """Validate both files and cross-check them; returns the definitions or every problem found. `local_ok`
+    says whether a feed's local file may be read (the loader knows the home; this module touches no disk)."""
     out: list[str] = []
-    feeds_file = _validate(FeedsFile, feeds_src, feeds_data, out)
-    ms_file = _validate(MilestonesFile, ms_src, ms_data, out)
+    feeds_file, _ = _validate(FeedsFile, feeds_src, feeds_data, out)
+    ms_file, ms_broken = _validate(MilestonesFile, ms_src, ms_data, out)
     feeds: tuple[FeedDef, ...] = ()
     if feeds_file is not None:
-        feeds = _build_feeds(feeds_src, feeds_file, out)
+        feeds = _build_feeds(feeds_src, feeds_file, out, local_ok)
     if ms_file is None:
         return None, out
-    defs = _build_milestones(ms_src, ms_file, out)
+    defs = _build_milestones(ms_src, ms_file, out, aliases_known="aliases" not in ms_broken)
     if out:
         return None, _name_entries(
             out, [(feeds_src, "feeds", feeds_data), (ms_src, "milestones", ms_data), (ms_src, "agreements", ms_data)]
@@ -342,17 +449,29 @@ def _name_entries(lines: list[str], sections: list[tuple[str, str, Any]]) -> lis
     return out
 
 
-def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> Any:
+def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> tuple[Any, set[str]]:
+    """The file's model and the top-level sections left out of it because they are broken. An unknown
+    top-level key (`milestone:` beside `milestones:`) or a broken section is reported, and the rest is still
+    validated, so one problem hides no other."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         out.append(f"{src}: (top level): expected a mapping, got {type(data).__name__}")
-        return None
+        return None, set()
+    known = list(model.model_fields)
+    for key in data:
+        if key not in known:
+            out.append(f"{src}: {key}: unknown key{_hint(str(key), known)}")
+    data = {k: v for k, v in data.items() if k in known}
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), set()
     except ValidationError as e:
         out.extend(problems(src, e))
-        return None
+        broken = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
+    try:
+        return model.model_validate({k: v for k, v in data.items() if k not in broken}), broken
+    except ValidationError:  # sections are independent, so this is not expected: the problems are reported above
+        return None, broken
 
 
 def _items(model: type[Strict], src: str, section: str, raw: list[Any], out: list[str]) -> list[tuple[int, Any]]:
@@ -379,10 +498,12 @@ def _duplicates(src: str, section: str, ids: list[str], out: list[str]) -> None:
             seen[x] = i
 
 
-def _build_feeds(src: str, f: FeedsFile, out: list[str]) -> tuple[FeedDef, ...]:
+def _build_feeds(src: str, f: FeedsFile, out: list[str], local_ok: Callable[[str], bool] | None) -> tuple[FeedDef, ...]:
     _duplicates(src, "feeds", _raw_ids(f.feeds), out)
     result = []
     for i, x in _items(FeedIn, src, "feeds", f.feeds, out):
+        if local_ok is not None and is_local(x.url) and not local_ok(x.url):
+            out.append(f"{src}: feeds[{i}].url: {URL_RULE}, got {x.url!r}")
         if x.type == "html" and x.select is None:
             out.append(f"{src}: feeds[{i}].select: required for an html feed ({{item, title, link, date}})")
         if x.type != "html" and x.select is not None:
@@ -394,7 +515,9 @@ def _build_feeds(src: str, f: FeedsFile, out: list[str]) -> tuple[FeedDef, ...]:
     return tuple(result)
 
 
-def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, Any]:
+def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known: bool = True) -> dict[str, Any]:
+    """`aliases_known` is False when the aliases section is broken (and reported): references to aliases are
+    then not checked, rather than each reported as unknown."""
     _duplicates(src, "agreements", _raw_ids(f.agreements), out)
     _duplicates(src, "milestones", _raw_ids(f.milestones), out)
     aliases = {k: tuple(parse_term(t) for t in v) for k, v in f.aliases.items()}
@@ -406,7 +529,7 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
     def terms(path: str, raw: list[str]) -> tuple[Term, ...]:
         result = tuple(parse_term(t) for t in raw)
         for t in result:
-            if t.kind == "alias" and t.text not in aliases:
+            if t.kind == "alias" and t.text not in aliases and aliases_known:
                 out.append(f"{src}: {path}: unknown alias {t.source!r}{_hint(t.text, list(aliases), '@')}")
         return result
 
@@ -424,6 +547,11 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str]) -> dict[str, 
             if due.after == "signed":
                 if agreement is not None and agreement.signed is None:
                     out.append(f"{src}: {here}.due.after: agreement {agreement.id!r} has no 'signed' date")
+                elif agreement is not None and agreement.signed and due.checked_offset(agreement.signed) is None:
+                    out.append(
+                        f"{src}: {here}.due: {agreement.signed} + {due.describe().removeprefix('signing + ')} "
+                        f"is past {dt.date.max}"
+                    )
             elif due.after is None or due.after not in milestone_ids:
                 out.append(
                     f"{src}: {here}.due.after: unknown milestone {due.after!r}{_hint(due.after or '', milestone_ids)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -37,6 +38,7 @@ class Http(Strict):
     per_host: int = Field(2, ge=1, le=64)
     max_bytes: int = Field(10_000_000, ge=1024)
     max_redirects: int = Field(5, ge=0, le=20)
+    redirect_hosts: list[str] = []  # other hosts a redirect may go to (e.g. feeds.feedburner.com)
     user_agent: str = "monitor/<version> (+https://example.org/contact)"
 
     @property
@@ -53,6 +55,20 @@ class Digest(Strict):
     due_soon_days: int = Field(30, ge=0)
     send_empty: bool = False
     base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        try:
+            parts = urlsplit(v)
+            host = parts.hostname
+        except ValueError:  # a malformed [IPv6] host
+            host = None
+        if not host or parts.scheme.lower() not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {v!r}")
+        return v
 
 
 class Report(Strict):
@@ -120,7 +136,7 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
 def _env_value(raw: str) -> Any:
     try:
         return yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date that is none (2026-02-30), an over-long number
         return raw
 
 

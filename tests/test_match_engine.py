@@ -155,6 +155,9 @@ def test_parse_term(raw: str, kind: str, text: str) -> None:
         ("/a*/", "matches empty text"),
         ("--", "has no letters"),
         ("@Bad Name", "bad alias reference"),
+        ("/(a+)+$/", "repeats a group that contains a repeat"),
+        ("/(x|xy)*z/", "repeats a group that contains an alternation"),
+        ("/" + "a" * 201 + "/", "is longer than 200 characters"),
     ],
 )
 def test_bad_terms(raw: str, error: str) -> None:

@@ -6,7 +6,6 @@ check for the few milestones indexed under a term that occurred, so it barely gr
 
 from __future__ import annotations
 
-import re
 import string
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,7 +16,7 @@ import ahocorasick
 from ..definitions import MatchRule, MilestoneDef
 from .normalize import normalize
 from .signals import SignalRules, Vocabulary, decide_signal
-from .terms import Term
+from .terms import Bounded, Term, compile_terms
 
 TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
@@ -88,7 +87,7 @@ class Matcher:
     _terms: list[Term] = field(default_factory=list)
     _rules: dict[str, _Rule] = field(default_factory=dict)
     _index: dict[int, list[str]] = field(default_factory=dict)  # term id -> milestones anchored on it
-    _regex: dict[int, re.Pattern[str]] = field(default_factory=dict)
+    _regex: dict[int, Bounded] = field(default_factory=dict)  # time-bounded: a search that times out finds nothing
     _always: list[str] = field(default_factory=list)  # milestones with no literal anchor (regex-only)
 
     def match(self, item: ItemText, milestones: Iterable[str] | None = None) -> list[MatchResult]:
@@ -120,9 +119,9 @@ class Matcher:
                     normal += [normalize(item.title), normalize(item.text)]
                 for rid in rule.regex_ids - regex_done:
                     rx = self._regex[rid]
-                    if rx.search(normal[0]):
+                    if rx.found(normal[0]):
                         in_title.add(rid)
-                    elif rx.search(normal[1]):
+                    elif rx.found(normal[1]):
                         in_body.add(rid)
                     regex_done.add(rid)
                 hits = in_title | in_body
@@ -180,7 +179,7 @@ def build_matcher(
             ids[key] = len(m._terms)
             m._terms.append(term)
             if term.kind == "regex":
-                m._regex[ids[key]] = re.compile(term.text)
+                m._regex[ids[key]] = compile_terms((term,))
         return [ids[key]]
 
     for ms in milestones:
@@ -222,8 +221,8 @@ def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
     text = item.text or item.title
     spans = []
     for t in terms:
-        for mo in re.finditer(t.pattern(), text, re.IGNORECASE):
-            spans.append(mo.start())
+        for start in compile_terms((t,), ignore_case=True).starts(text):
+            spans.append(start)
             if len(spans) > 200:
                 break
     if not spans:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .normalize import normalize
-from .terms import Term
+from .terms import Bounded, Term, compile_terms
 
 NEGATORS = frozenset(
     "not no never yet without failed fails fail hasn't haven't isn't aren't wasn't weren't won't didn't doesn't "
@@ -30,15 +30,15 @@ LOOKBACK = 4  # words before a completion term that can negate it
 
 @dataclass(frozen=True)
 class Vocabulary:
-    completion: re.Pattern[str] | None
-    delay: re.Pattern[str] | None
-    progress: re.Pattern[str] | None
+    completion: Bounded | None  # bounded in time when a term is a regular expression from config
+    delay: Bounded | None
+    progress: Bounded | None
 
     @staticmethod
     def of(terms: Mapping[str, tuple[Term, ...]]) -> Vocabulary:
-        def rx(kind: str) -> re.Pattern[str] | None:
+        def rx(kind: str) -> Bounded | None:
             found = terms.get(kind, ())
-            return re.compile("|".join(f"(?:{t.pattern()})" for t in found)) if found else None
+            return compile_terms(tuple(found)) if found else None
 
         return Vocabulary(rx("completion"), rx("delay"), rx("progress"))
 
@@ -75,15 +75,15 @@ def _signal_of(text: str, rules: SignalRules, cache: dict[tuple[int, str], str |
 
 
 def _decide(text: str, rules: Vocabulary) -> str | None:
-    if rules.delay is not None and rules.delay.search(text):
+    if rules.delay is not None and rules.delay.found(text):
         return "delay"
     negated_completion = False
     if rules.completion is not None:
-        for mo in rules.completion.finditer(text):
-            if not _negated(text, mo.start()):
+        for start in rules.completion.starts(text):
+            if not _negated(text, start):
                 return "completion"
             negated_completion = True
-    if negated_completion or (rules.progress is not None and rules.progress.search(text)):
+    if negated_completion or (rules.progress is not None and rules.progress.found(text)):
         return "progress"
     return None
 
