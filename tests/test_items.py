@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from monitor.sources.items import make_item, published_time, resolve_link
+from monitor.sources.items import clean, dedupe, make_item, one_line, published_time, resolve_link
 from monitor.sources.parse import parse_body
 
 NOW = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
@@ -36,12 +36,147 @@ def test_published_time(parsed: dt.datetime | None, expected: dt.datetime) -> No
         ("/news/1", "https://example.org/news/1"),
         ("https://other.org/x", "https://other.org/x"),
         ("javascript:alert(1)", None),
+        ("vbscript:msgbox(1)", None),
+        ("VBSCRIPT:msgbox(1)", None),
+        ("data:text/html,x", None),
+        ("mailto:a@example.org", None),
+        ("ftp://example.org/x", None),
+        ("//cdn.example.org/x", "https://cdn.example.org/x"),
+        ("http://:80/x", None),
+        ("http://exa mple.org/", None),
+        ("http://[::1", None),
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+        ("http://example.org:99999/", None),
+        ("https://example.org/" + "a" * 5000, None),
         ("  ", None),
         (None, None),
     ],
 )
 def test_resolve_link(link: str | None, expected: str | None) -> None:
     assert resolve_link(link, "https://example.org/feed.xml") == expected
+
+
+@pytest.mark.parametrize("base", ["", "file:///srv/feed.xml", "feeds/local.xml"])
+def test_relative_link_without_a_web_base_is_not_kept(base: str) -> None:
+    assert resolve_link("/news/1", base) is None
+    assert resolve_link("https://example.org/news/1", base) == "https://example.org/news/1"
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("plain", "plain"),
+        ("a\x00b", "ab"),
+        ("lone \ud800 high, lone \udfff low", "lone  high, lone  low"),
+        ("pair \ud83d\ude00 joined", "pair \U0001f600 joined"),
+        ("\x00\ud800", ""),
+    ],
+)
+def test_clean_makes_strings_storable(raw: str, expected: str) -> None:
+    assert clean(raw) == expected
+    clean(raw).encode("utf-8")  # never raises
+
+
+def test_one_line() -> None:
+    assert one_line("bad\x00 \ud800thing\n\r\x07 <here>\t") == "bad thing <here>"
+    assert one_line("x" * 400) == "x" * 299 + "…"
+
+
+def test_keys_that_differ_only_by_unstorable_characters_are_one_item() -> None:
+    made = [
+        make_item(
+            guid=guid,
+            link=None,
+            title=f"T{n}",
+            body_html=None,
+            published=None,
+            published_raw=None,
+            fetched_at=NOW,
+            base_url="https://example.org/",
+        )
+        for n, guid in enumerate(["g-1", "g-\x001", "g-1\ud800"])
+    ]
+    assert [(i.key, i.title) for i in dedupe(made)] == [("g-1", "T0")]
+
+
+@pytest.mark.parametrize(
+    "origin,location,allowed,refusal",
+    [
+        ("https://example.org/feed", "/new-feed", [], None),
+        ("https://example.org/feed", "https://www.example.org/feed", [], None),
+        ("https://www.example.org/feed", "http://example.org/feed", [], None),
+        ("http://example.org:8080/feed", "https://example.org/feed", [], None),
+        ("http://example.org:8080/feed", "http://example.org:8080/other", [], None),
+        ("http://example.org/feed", "https://feeds.feedburner.com/x", ["Feeds.Feedburner.com"], None),
+        (
+            "http://example.org/feed",
+            "https://feeds.feedburner.com/x",
+            [],
+            "redirect to another host refused: https://feeds.feedburner.com/x (allow it in http.redirect_hosts)",
+        ),
+        (
+            "http://example.org/feed",
+            "https://feeds.feedburner.com:8443/x",
+            ["feeds.feedburner.com"],
+            "redirect to another port refused: https://feeds.feedburner.com:8443/x",
+        ),
+        (
+            "http://example.org/feed",
+            "http://www.www.example.org/feed",
+            [],
+            "redirect to another host refused: http://www.www.example.org/feed (allow it in http.redirect_hosts)",
+        ),
+        (
+            "http://example.org/feed",
+            "http://example.org.evil.example/feed",
+            [],
+            "redirect to another host refused: http://example.org.evil.example/feed (allow it in http.redirect_hosts)",
+        ),
+        (
+            "http://example.org/feed",
+            "http://example.org:6379/",
+            [],
+            "redirect to another port refused: http://example.org:6379/",
+        ),
+        (
+            "http://example.org/feed",
+            "javascript:alert(1)",
+            [],
+            "redirect to a non-HTTP URL refused: javascript:alert(1)",
+        ),
+        (
+            "http://example.org/feed",
+            "http://[fe80::1%25eth0]/",
+            ["fe80::1"],  # listed, still refused
+            "redirect to a link-local, unspecified or multicast address refused: http://[fe80::1%25eth0]/",
+        ),
+        (
+            "http://example.org/feed",
+            "http://[ff02::1]/",
+            [],
+            "redirect to a link-local, unspecified or multicast address refused: http://[ff02::1]/",
+        ),
+        (
+            "http://example.org/feed",
+            "http://[::]/",
+            [],
+            "redirect to a link-local, unspecified or multicast address refused: http://[::]/",
+        ),
+        (
+            "http://example.org/feed",
+            "http://0xa9.0xfe.0xa9.0xfe/",
+            [],
+            "redirect to a link-local, unspecified or multicast address refused: http://0xa9.0xfe.0xa9.0xfe/",
+        ),
+        ("http://example.org/feed", "/x\n" + "y" * 300, [], "bad redirect Location: /x\\n" + "y" * 195 + "…"),
+    ],
+)
+def test_redirect_rules(origin: str, location: str, allowed: list[str], refusal: str | None) -> None:
+    from httpx import URL
+
+    from monitor.sources.fetch import redirect_refusal
+
+    assert redirect_refusal(URL(origin), URL(origin), location, allowed) == refusal
 
 
 def test_item_key_fallbacks_and_sanitising() -> None:
@@ -123,3 +258,15 @@ def test_inflater_rejects_garbage_and_unknown_codings() -> None:
         Inflater("gzip", 10_000).feed(b"this is not gzip at all")
     with pytest.raises(_Failed, match="unsupported Content-Encoding: zstd"):
         Inflater("zstd", 10_000)
+
+
+def test_listing_rows_beyond_the_cap_are_a_warning() -> None:
+    from monitor.definitions import SelectDef
+
+    page = (
+        b'<ul class="news">' + b"".join(b'<li><a href="/n/%d">N%d</a></li>' % (i, i) for i in range(5_003)) + b"</ul>"
+    )
+    select = SelectDef(item="ul.news li", title="a", link="a@href")
+    parsed = parse_body("html", page, {}, "https://example.org/list", NOW, select)
+    assert (len(parsed.items), parsed.items[-1].title, parsed.error) == (5_000, "N4999", None)
+    assert parsed.warnings == ("kept the first 5000 of 5003 elements matching 'ul.news li'",)

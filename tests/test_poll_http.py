@@ -224,7 +224,7 @@ def test_federal_register_pages(home: HomeDir, server: Server) -> None:
     report = by_id(poll(home))
     assert report["fr"]["new"] == 6  # 3 pages of 2: the bound holds
     assert server.hits("/fr4.json") == 0
-    assert report["fr-evil"]["outcome"] == "unchanged" or report["fr-evil"]["new"] == 0
+    assert (report["fr-evil"]["outcome"], report["fr-evil"]["new"], report["fr-evil"]["error"]) == ("empty", 0, None)
     keys = [k for f, k, _ in items(home) if f == "fr"]
     assert "fr:2025-10" in keys
 

@@ -1,5 +1,6 @@
-"""Fetching with httpx: bounded concurrency overall and per host, timeouts, bounded redirects, conditional GET,
-Retry-After, and a body cap that counts decompressed bytes. FeedState in, FetchResult out; nothing stored."""
+"""Fetching with httpx: bounded concurrency overall and per host, timeouts, bounded redirects that stay on the
+feed's host, conditional GET, Retry-After, and a body cap that counts decompressed bytes. FeedState in,
+FetchResult out; nothing stored, nothing raised for anything a server sends."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import asyncio
 import datetime as dt
 import email.utils
 import hashlib
-import json
+import ipaddress
+import re
+import socket
 import ssl
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -21,8 +25,15 @@ import httpx
 from ..clock import Clock
 from ..definitions import SelectDef
 from ..settings import Http
+from .federal_register import next_page
+from .items import clean, header_value, one_line
 
 MAX_RETRY_AFTER = dt.timedelta(days=7)
+MAX_VALIDATOR = 1_024  # an ETag or Last-Modified longer than this is not kept (nor sent back)
+REDIRECTS = (301, 302, 303, 307, 308)
+DEFAULT_PORT = {"http": 80, "https": 443}
+ORIGIN = "monitor.origin"  # request extension: the feed URL a chain of redirects started from
+_VALIDATOR = re.compile(r"[\x20-\x7e]+")  # what can be sent back in a header as it was received
 Outcome = Literal["fetched", "not_modified", "unchanged", "error"]
 
 
@@ -54,6 +65,7 @@ class FetchResult:
     body_hash: str | None = None
     error: str | None = None
     retry_after: dt.datetime | None = None
+    warnings: tuple[str, ...] = ()  # problems that did not fail the fetch: "page 2: HTTP 500"
 
 
 class _Failed(Exception):
@@ -100,22 +112,24 @@ class Fetcher:
                 verify=self._ssl,
                 timeout=httpx.Timeout(self.http.timeout_s),
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                follow_redirects=True,
-                max_redirects=self.http.max_redirects,
+                follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
                 headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
                 trust_env=False,
+                event_hooks={"response": [self._check_redirect]},
             )
             self._clients[host] = client
         return client
 
     async def fetch(self, state: FeedState) -> FetchResult:
+        """Never raises for anything a server or a file sends: that is the result's `error`."""
         try:
             if _is_local(state.url):
-                return self._read_local(state)
-            async with self._all:
-                return await self._fetch_http(state)
+                result = self._read_local(state)
+            else:
+                async with self._all:
+                    result = await self._fetch_http(state)
         except _Failed as e:
-            return FetchResult(
+            result = FetchResult(
                 state.id,
                 "error",
                 self.clock.now(),
@@ -124,6 +138,7 @@ class Fetcher:
                 error=str(e),
                 retry_after=e.retry_after,
             )
+        return clean_result(result)
 
     # ------------------------------------------------------------------ local files
 
@@ -152,7 +167,7 @@ class Fetcher:
             conditional["If-Modified-Since"] = state.last_modified
         status, headers, body, final_url = await self._get(state.url, conditional)
         now = self.clock.now()
-        etag, modified = headers.get("etag"), headers.get("last-modified")
+        etag, modified = _validator(headers.get("etag")), _validator(headers.get("last-modified"))
         if status == 304:
             return FetchResult(
                 state.id,
@@ -179,8 +194,9 @@ class Fetcher:
                 body_hash=digest,
             )
         bodies = [body]
+        warnings: list[str] = []
         if state.type == "federal_register":
-            bodies += await self._more_pages(state, body)
+            bodies += await self._more_pages(state, body, warnings)
         return FetchResult(
             state.id,
             "fetched",
@@ -192,23 +208,23 @@ class Fetcher:
             etag=etag,
             last_modified=modified,
             body_hash=digest,
+            warnings=tuple(warnings),
         )
 
-    async def _more_pages(self, state: FeedState, first: bytes) -> list[bytes]:
-        """Follow next_page_url (same host only) up to max_pages in all."""
-        from .federal_register import _next
-
+    async def _more_pages(self, state: FeedState, first: bytes, warnings: list[str]) -> list[bytes]:
+        """Follow next_page_url (same scheme and host only) up to max_pages in all. A page that cannot be
+        fetched ends the paging with a warning: the pages before it are kept."""
         pages: list[bytes] = []
         body = first
-        for _ in range(state.max_pages - 1):
-            try:
-                doc = json.loads(body)
-            except ValueError:
-                break
-            nxt = _next(doc, state.url) if isinstance(doc, dict) else None
+        for n in range(2, state.max_pages + 1):
+            nxt = next_page(body, state.url)
             if not nxt:
                 break
-            _, _, body, _ = await self._get(nxt, {})
+            try:
+                _, _, body, _ = await self._get(nxt, {})
+            except _Failed as e:
+                warnings.append(f"page {n}: {e}")
+                break
             pages.append(body)
         return pages
 
@@ -219,30 +235,22 @@ class Fetcher:
             return await self._get_now(url, extra)
 
     async def _get_now(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes, str]:
-        limit = self.http.max_bytes
+        """GET, following up to max_redirects redirects that _check_redirect allowed; one timeout for it all."""
+        client = self._client(url)
         try:
             async with asyncio.timeout(self.http.timeout_s):
-                async with self._client(url).stream("GET", url, headers=extra) as resp:
-                    headers = {k.lower(): v for k, v in resp.headers.items()}
-                    status = resp.status_code
-                    if status == 304:
-                        return status, headers, b"", str(resp.url)
-                    if status >= 400:
-                        retry = (
-                            _retry_after(headers.get("retry-after"), self.clock.now()) if status in (429, 503) else None
-                        )
-                        raise _Failed(f"HTTP {status}", status, retry)
-                    declared = headers.get("content-length", "")
-                    if declared.isdigit() and "content-encoding" not in headers and int(declared) > limit:
-                        raise _Failed(f"body over {megabytes(limit)}", status)
-                    inflate = Inflater(headers.get("content-encoding", ""), limit)
-                    chunks = [inflate.feed(raw) async for raw in resp.aiter_raw()]
-                    chunks.append(inflate.flush())
-                    return status, headers, b"".join(chunks), str(resp.url)
+                request = client.build_request("GET", url, headers=extra, extensions={ORIGIN: url})
+                for _ in range(self.http.max_redirects + 1):
+                    resp = await client.send(request, stream=True)
+                    try:
+                        if resp.next_request is None:
+                            return await self._read(resp)
+                        request = resp.next_request  # the redirect's body is never read
+                    finally:
+                        await resp.aclose()
+                raise _Failed(f"more than {self.http.max_redirects} redirects (a redirect loop?)")
         except (TimeoutError, httpx.TimeoutException):
             raise _Failed(f"timeout after {self.http.timeout_s:g} s") from None
-        except httpx.TooManyRedirects:
-            raise _Failed(f"more than {self.http.max_redirects} redirects (a redirect loop?)") from None
         except httpx.ConnectError as e:
             raise _Failed(f"cannot connect: {_first_line(e)}") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
@@ -251,6 +259,113 @@ class Fetcher:
             raise _Failed(f"bad URL: {_first_line(e)}") from None
         except httpx.HTTPError as e:
             raise _Failed(f"HTTP error: {_first_line(e) or type(e).__name__}") from None
+
+    async def _read(self, resp: httpx.Response) -> tuple[int, dict[str, str], bytes, str]:
+        limit = self.http.max_bytes
+        headers = {k.lower(): header_value(v) for k, v in resp.headers.items()}
+        status = resp.status_code
+        if status == 304:
+            return status, headers, b"", str(resp.url)
+        if status >= 400 or status < 200:
+            retry = _retry_after(headers.get("retry-after"), self.clock.now()) if status in (429, 503) else None
+            raise _Failed(f"HTTP {status}", status, retry)
+        if status in REDIRECTS:
+            raise _Failed(f"HTTP {status} without a Location", status)
+        if status >= 300:  # 300 Multiple Choices and the like: not a document
+            raise _Failed(f"HTTP {status}", status)
+        declared = headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and "content-encoding" not in headers and int(declared) > limit:
+            raise _Failed(f"body over {megabytes(limit)}", status)
+        inflate = Inflater(headers.get("content-encoding", ""), limit)
+        chunks = [inflate.feed(raw) async for raw in resp.aiter_raw()]
+        chunks.append(inflate.flush())
+        return status, headers, b"".join(chunks), str(resp.url)
+
+    async def _check_redirect(self, resp: httpx.Response) -> None:
+        """Response hook, run before httpx reads Location: refuse a redirect we would not follow."""
+        if resp.status_code not in REDIRECTS or "location" not in resp.headers:
+            return
+        origin = resp.request.extensions.get(ORIGIN) or str(resp.request.url)
+        refusal = redirect_refusal(
+            httpx.URL(origin), resp.request.url, resp.headers["location"], self.http.redirect_hosts
+        )
+        if refusal:
+            raise _Failed(refusal, resp.status_code)
+
+
+def redirect_refusal(origin: httpx.URL, current: httpx.URL, location: str, allowed_hosts: Iterable[str]) -> str | None:
+    """Why a redirect from `current` (in a chain that started at `origin`) to `location` is not followed, or None.
+
+    Followed: http(s), to the origin's host (a leading "www." aside) or a host of http.redirect_hosts, on the
+    scheme's default port or the origin's port; never to a link-local, unspecified or multicast address."""
+    shown = _show(location)
+    try:
+        target = httpx.URL(location)
+        if target.scheme and target.scheme not in DEFAULT_PORT:
+            return f"redirect to a non-HTTP URL refused: {shown}"
+        if target.scheme and not target.host:  # "http:/path" is taken as relative, as httpx does
+            target = target.copy_with(host=current.host)
+        if target.is_relative_url:
+            target = current.join(target)
+    except httpx.InvalidURL:
+        return f"bad redirect Location: {shown}"
+    if target.scheme not in DEFAULT_PORT:
+        return f"redirect to a non-HTTP URL refused: {shown}"
+    shown = _show(str(target))
+    address = _address(target.host)
+    if address is not None and (address.is_link_local or address.is_unspecified or address.is_multicast):
+        return f"redirect to a link-local, unspecified or multicast address refused: {shown}"
+    host = target.host.lower()
+    allowed = {h.strip().lower().rstrip(".") for h in allowed_hosts}
+    if _bare(host) != _bare(origin.host.lower()) and host.rstrip(".") not in allowed:
+        return f"redirect to another host refused: {shown} (allow it in http.redirect_hosts)"
+    port = target.port or DEFAULT_PORT[target.scheme]
+    if port not in (DEFAULT_PORT[target.scheme], origin.port or DEFAULT_PORT.get(origin.scheme)):
+        return f"redirect to another port refused: {shown}"
+    return None
+
+
+def _bare(host: str) -> str:
+    host = host.rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host names literally, legacy IPv4 forms included ("2852039166" is 169.254.169.254)."""
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _show(text: str, limit: int = 200) -> str:
+    """A URL from a server, shown on one line: control characters escaped, at most `limit` characters."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in clean(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clean_result(result: FetchResult) -> FetchResult:
+    """The strings of a FetchResult made storable: one-line error and warnings (header values are cleaned
+    as they are read)."""
+    return replace(
+        result,
+        url=clean(result.url),
+        error=one_line(result.error) if result.error is not None else None,
+        warnings=tuple(one_line(w) for w in result.warnings),
+    )
+
+
+def _validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified we can send back as received: printable ASCII, not absurdly long."""
+    if value is None or len(value) > MAX_VALIDATOR or not _VALIDATOR.fullmatch(value):
+        return None
+    return value
 
 
 class Inflater:
@@ -317,19 +432,20 @@ def _first_line(e: BaseException) -> str:
 
 
 def _retry_after(value: str | None, now: dt.datetime) -> dt.datetime | None:
+    """Retry-After (seconds or an HTTP date) as a time, between now and now + 7 days; None when unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        delay = dt.timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        delay = dt.timedelta(seconds=int(value) if len(value) <= 9 else 10**9)  # 10**30 overflows timedelta
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            delay = when - now
+        except (TypeError, ValueError, OverflowError):
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        delay = when - now
     delay = max(dt.timedelta(0), min(delay, MAX_RETRY_AFTER))
     return now + delay
 

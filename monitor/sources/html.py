@@ -10,7 +10,9 @@ import lxml.html
 from dateutil import parser as dateparser
 
 from ..definitions import SelectDef
-from .items import NotAFeed, ParsedFeed, dedupe, make_item
+from .items import MAX_RAW_DATE, NotAFeed, ParsedFeed, dedupe, make_item
+
+MAX_ROWS = 5_000  # rows of a listing page that are read
 
 
 def _split(selector: str) -> tuple[str, str | None]:
@@ -31,6 +33,7 @@ def _pick(el: lxml.html.HtmlElement, selector: str) -> str | None:
 def lenient_date(text: str | None) -> dt.datetime | None:
     if not text:
         return None
+    text = text[:MAX_RAW_DATE]  # fuzzy parsing of a megabyte of "date" is slow and never a date
     try:
         when = dateparser.parse(text, fuzzy=True, default=dt.datetime(2000, 1, 1))
     except (ValueError, OverflowError, TypeError):
@@ -43,11 +46,15 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
         raise NotAFeed("empty body")
     try:
         doc = lxml.html.document_fromstring(body, base_url=url)
-    except (lxml.etree.ParserError, ValueError) as e:
+    except (lxml.etree.LxmlError, ValueError) as e:
         raise NotAFeed(f"not an HTML page: {e}") from None
     rows = doc.cssselect(select.item)
     if not rows:
         raise NotAFeed(f"no items match selector {select.item!r}")
+    warnings: tuple[str, ...] = ()
+    if len(rows) > MAX_ROWS:
+        warnings = (f"kept the first {MAX_ROWS} of {len(rows)} elements matching {select.item!r}",)
+        rows = rows[:MAX_ROWS]
     items = []
     for row in rows:
         raw_date = _pick(row, select.date) if select.date else None
@@ -67,4 +74,4 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
     if not kept:
         raise NotAFeed(f"selector {select.item!r} matched {len(rows)} elements but none had a title and link")
     title = doc.findtext(".//title")
-    return ParsedFeed(kept, title=" ".join(title.split()) if title else None)
+    return ParsedFeed(kept, title=title, warnings=warnings)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+import ipaddress
+import re
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -13,6 +15,11 @@ from ..match.normalize import strip_html
 
 MAX_KEY = 500
 MAX_TEXT = 50_000
+MAX_TITLE = 1_000  # characters kept of a title (a 5 MB "title" is not one)
+MAX_LINK = 4_096  # a longer link is not kept (cutting a URL makes it wrong)
+MAX_RAW_DATE = 200
+MAX_HTML = 500_000  # characters of an item's HTML that are sanitised and kept
+MAX_LINE = 300  # an error or warning line
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 FUTURE_SLACK = dt.timedelta(days=2)
 
@@ -42,6 +49,48 @@ class NotAFeed(Exception):
     """The document cannot be read as this source type; the message is the one-line error."""
 
 
+# NUL (PostgreSQL text cannot hold it) and UTF-16 surrogates (UTF-8 cannot encode a lone one: JSON "\ud800").
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]+")
+
+
+def clean(text: str) -> str:
+    """The string without what no database can store: NUL and lone surrogates (a valid pair is joined).
+
+    Every string leaving sources/ (items, titles, errors, warnings, kept header values) goes through this."""
+    if not _UNSTORABLE.search(text):
+        return text
+    text = text.replace("\x00", "")
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+
+
+def clean_opt(text: str | None) -> str | None:
+    return None if text is None else clean(text)
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """An error or warning: storable, control characters gone, whitespace collapsed, at most `limit` characters."""
+    text = " ".join(_CONTROL.sub(" ", clean(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header_value(text: str) -> str:
+    """A header value we keep or show: storable, without control characters."""
+    return _CONTROL.sub("", clean(text)).strip()
+
+
+def clean_feed(feed: ParsedFeed) -> ParsedFeed:
+    """The strings of a ParsedFeed made storable (items are already clean: make_item cleans its inputs)."""
+    title = _shorten(plain(clean(feed.title)[: MAX_TITLE * 20]), MAX_TITLE) if feed.title else None
+    return replace(
+        feed,
+        title=title or None,
+        error=one_line(feed.error) if feed.error is not None else None,
+        next_page_url=clean_opt(feed.next_page_url),
+        warnings=tuple(one_line(w) for w in feed.warnings),
+    )
+
+
 def plain(text: str | None) -> str:
     return " ".join(strip_html((text or "").replace("\x00", " ")).split())
 
@@ -55,11 +104,30 @@ def sanitise(html: str | None) -> str | None:
 
 
 def resolve_link(link: str | None, base: str) -> str | None:
-    if not link or not link.strip():
+    """An absolute http(s) URL (a relative link resolved against the page URL first), else None."""
+    if not link or not link.strip() or len(link) > MAX_LINK:
         return None
-    resolved = urljoin(base, link.strip()) if base and not base.startswith("file:") else link.strip()
-    scheme = urlsplit(resolved).scheme.lower()
-    return None if scheme in ("javascript", "data", "file") else resolved
+    link = link.strip()
+    try:
+        resolved = urljoin(base, link) if base and urlsplit(base).scheme.lower() in ("http", "https") else link
+        parts = urlsplit(resolved)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError:  # "http://[::1", "http://x:99999/"
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or not _valid_host(host):
+        return None
+    return resolved if len(resolved) <= MAX_LINK else None
+
+
+def _valid_host(host: str) -> bool:
+    if ":" in host:  # only an IPv6 literal has a colon in its hostname
+        try:
+            ipaddress.IPv6Address(host.split("%")[0])
+        except ValueError:
+            return False
+        return True
+    return not _CONTROL.search(host) and " " not in host and "\\" not in host
 
 
 def published_time(parsed: dt.datetime | None, fetched_at: dt.datetime) -> dt.datetime:
@@ -85,13 +153,18 @@ def make_item(
     fetched_at: dt.datetime,
     base_url: str,
 ) -> ParsedItem | None:
-    """Build one item; None when it has no title, link or text (nothing to show an analyst)."""
+    """Build one item; None when it has no title, link or text (nothing to show an analyst).
+
+    Every string from the source is cleaned first (clean()), so keys that differ only by NUL collapse here."""
+    guid, link, title = clean_opt(guid), clean_opt(link), clean_opt(title)
+    body_html = clean(body_html[:MAX_HTML]) if body_html else None
+    published_raw = clean(published_raw[:MAX_RAW_DATE]) if published_raw is not None else None
     link = resolve_link(link, base_url)
-    title_text = plain(title)
+    title_text = _shorten(plain((title or "")[: MAX_TITLE * 20]), MAX_TITLE)
     text = plain(body_html)[:MAX_TEXT]
     if not (title_text or link or text):
         return None
-    key = (guid or "").replace("\x00", "").strip() or link or _digest(f"{title_text}\n{published_raw or ''}")
+    key = (guid or "").strip() or link or _digest(f"{title_text}\n{published_raw or ''}")
     if len(key) > MAX_KEY:
         key = "sha256:" + _digest(key)
     when = published_time(published, fetched_at)

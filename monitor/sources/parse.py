@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ..definitions import SelectDef
 from . import federal_register, html, rss
-from .items import NotAFeed, ParsedFeed
+from .items import NotAFeed, ParsedFeed, clean_feed
 
 
 def parse_body(
@@ -18,7 +18,19 @@ def parse_body(
     fetched_at: dt.datetime,
     select: SelectDef | None = None,
 ) -> ParsedFeed:
-    """Never raises for a bad document: the problem comes back as ParsedFeed.error."""
+    """Never raises for a bad document: the problem comes back as ParsedFeed.error. Every string in the result
+    is storable (clean_feed, and make_item for the items)."""
+    return clean_feed(_parse(feed_type, body, headers, url, fetched_at, select))
+
+
+def _parse(
+    feed_type: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    fetched_at: dt.datetime,
+    select: SelectDef | None,
+) -> ParsedFeed:
     try:
         if feed_type == "rss":
             return rss.parse(body, headers, url, fetched_at)
@@ -42,16 +54,20 @@ def parse_pages(
     fetched_at: dt.datetime,
     select: SelectDef | None = None,
 ) -> ParsedFeed:
-    """Parse every page of one fetch (the Federal Register pages); the first page decides success."""
+    """Parse every page of one fetch (the Federal Register pages); the first page decides success, a later page
+    that cannot be read ends the reading with a warning and what came before is kept."""
     first = parse_body(feed_type, bodies[0], headers, url, fetched_at, select)
     if first.error or len(bodies) == 1:
         return first
     items = list(first.items)
+    warnings = list(first.warnings)
     seen = {i.key for i in items}
-    for body in bodies[1:]:
+    for n, body in enumerate(bodies[1:], start=2):
         page = parse_body(feed_type, body, headers, url, fetched_at, select)
         if page.error:
-            break  # later pages are a bonus; what the first page gave is kept
+            warnings.append(f"page {n}: {page.error}")
+            break
+        warnings += [f"page {n}: {w}" for w in page.warnings]
         items += [i for i in page.items if i.key not in seen]
         seen.update(i.key for i in page.items)
-    return ParsedFeed(tuple(items), title=first.title, warnings=first.warnings)
+    return ParsedFeed(tuple(items), title=first.title, warnings=tuple(warnings))
