@@ -57,4 +57,10 @@ def clock_from_env() -> Clock:
         raise InputError(f"MONITOR_NOW: not an ISO 8601 date or time: {pinned!r}") from e
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError as e:  # 0001-01-01T00:00+01:00 is before the first representable UTC instant
+        from .errors import InputError
+
+        raise InputError(f"MONITOR_NOW: out of range: {pinned!r}") from e
     return FixedClock(at)

@@ -6,6 +6,7 @@ Matching never changes a status; only a person does (review --complete, complete
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,10 +32,11 @@ def matcher_for(app: App) -> Matcher:
     return build_matcher(d.milestones, d.aliases, d.signals, app.settings.matching.threshold)
 
 
-def open_milestones(app: App) -> list[str]:
+def open_milestones(app: App, with_rule: bool = True) -> list[str]:
+    """Milestones without a verdict, in config order; only those with a `match:` rule unless `with_rule` is false."""
     with app.db.read() as s:
         closed = set(s.scalars(select(Milestone.id).where(Milestone.status.in_(VERDICTS))))
-    return [m.id for m in app.definitions.milestones if m.id not in closed and m.match is not None]
+    return [m.id for m in app.definitions.milestones if m.id not in closed and (m.match is not None or not with_rule)]
 
 
 @dataclass(frozen=True)
@@ -71,19 +73,20 @@ def _run(app: App, scope: list[str], only_pending: bool) -> RematchReport:
 
 def match_pending(app: App) -> int:
     """Match new and changed items (as marked by polling) against every open milestone."""
-    return _run(app, open_milestones(app), only_pending=True).added
+    return _run(app, open_milestones(app, with_rule=False), only_pending=True).added
 
 
 def rematch(app: App, milestone_id: str | None = None) -> RematchReport:
     """Apply the current rules to every stored item: new evidence added, unreviewed evidence that no longer
-    holds removed. Reviewed evidence is never changed."""
+    holds removed. Reviewed evidence is never changed. A milestone whose `match:` rule was deleted is in scope
+    too: nothing matches it any more, so its unreviewed evidence goes."""
     if milestone_id is not None:
         ids = [m.id for m in app.definitions.milestones]
         if milestone_id not in ids:
             raise unknown_id("milestone", milestone_id, ids)
         scope = [milestone_id]
     else:
-        scope = open_milestones(app)
+        scope = open_milestones(app, with_rule=False)
     return _run(app, scope, only_pending=False)
 
 
@@ -199,12 +202,34 @@ def list_matches(
 
 # ---------------------------------------------------------------- review
 
+MAX_MATCH_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
+
+
+def parse_match_id(text: str) -> int:
+    """A MATCH_ID typed by a person: ASCII digits only (int() would take '٣' or ' 3'), within the id range."""
+    if not re.fullmatch(r"[0-9]+", text, re.ASCII):
+        raise InputError(f"MATCH_ID must be a whole number such as 42, got {tracking.shown(text)}")
+    value = int(text)
+    if not 1 <= value <= MAX_MATCH_ID:
+        raise InputError(f"unknown match {tracking.shown(text)}")
+    return value
+
 
 @dataclass(frozen=True)
 class ReviewResult:
     match: MatchView
     message: str
     status: tracking.StatusResult | None = None
+
+
+def _evidence_link(link: str | None) -> tuple[str | None, str]:
+    """The item's link as a completion's evidence URL, or None and why not (said in the review's message)."""
+    if link is None:
+        return None, "the item has no link: the completion has no evidence URL"
+    problem = tracking.url_problem(link)
+    if problem is None:
+        return link, ""
+    return None, f"the item's link {tracking.shown(link)} is {problem}: the completion has no evidence URL"
 
 
 def review(
@@ -215,39 +240,63 @@ def review(
     complete: bool = False,
     note: str | None = None,
     by: str,
+    force: bool = False,
 ) -> ReviewResult:
+    """Confirm or dismiss a match; with `complete`, also mark its milestone complete, dated by the item's
+    publication (in the configured timezone, never after today), with the item's http(s) link as evidence.
+
+    Everything is checked first and written in one transaction: a refused completion leaves the match as it was."""
+    if isinstance(match_id, bool) or not isinstance(match_id, int) or not 1 <= match_id <= MAX_MATCH_ID:
+        raise InputError(f"unknown match {str(match_id)!r}")
     if verdict not in ("confirm", "dismiss"):
-        raise InputError(f"unknown review verdict {verdict!r} (confirm or dismiss)")
+        raise InputError(f"unknown review verdict {tracking.shown(str(verdict))} (confirm or dismiss)")
     if complete and verdict != "confirm":
         raise InputError("--complete goes with confirm: a dismissed match cannot complete a milestone")
+    tracking.check_note(note)
+    tracking.check_by(by)
     state = "confirmed" if verdict == "confirm" else "dismissed"
+    caveat = ""
+    change: tracking.Change | None = None
+    changed, status_message = False, ""
     with app.db.write() as s:
         match = s.get(Match, match_id, with_for_update=True)
         if match is None:
             recent = [str(i) for i in s.scalars(select(Match.id).order_by(Match.id.desc()).limit(200))]
             raise unknown_id("match", str(match_id), recent)
         item = s.get(Item, match.item_id)
-        assert item is not None
-        before = match.state
-        match.state, match.note, match.reviewed_at = state, note if note is not None else match.note, app.now()
-        milestone_id, published, link = match.milestone_id, item.published, item.link
+        assert item is not None  # a match's item is deleted with it
+        milestone_id, before = match.milestone_id, match.state
+        if complete:
+            published = app.local_date(item.published)
+            on = min(published, app.today())
+            evidence_url, caveat = _evidence_link(item.link)
+            change = tracking.plan_change(
+                app,
+                milestone_id,
+                "complete",
+                on=on,
+                evidence_url=evidence_url,
+                note=note,
+                by=by,
+                match_id=match_id,
+                force=force,
+                subject=f"match {match_id} is dated {on.isoformat()} (its item's publication), which",
+                session=s,
+            )
+        match.state, match.reviewed_at = state, app.now()
+        if note is not None:
+            match.note = note
+        if change is not None:
+            changed, status_message = tracking.record_change(s, app, change)
     message = (
         f"match {match_id} ({milestone_id}): {before} → {state}"
         if before != state
         else f"match {match_id} ({milestone_id}) is already {state}"
     )
     status = None
-    if complete:
-        on = app.local_date(published)
-        status = tracking.set_status(
-            app,
-            milestone_id,
-            "complete",
-            on=min(on, app.today()),
-            evidence_url=link,
-            note=note,
-            by=by,
-            match_id=match_id,
-        )
+    if change is not None:
+        if caveat and changed:
+            status_message += f" ({caveat}; the history row records match {match_id})"
+        status = tracking.status_result(app, milestone_id, changed, status_message)
     view = list_matches(app, match_id=match_id)[0]
     return ReviewResult(view, message, status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class InitReport:
     home: Home
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    new_dirs: list[Path] = field(default_factory=list)  # directories this run created, outermost first
 
 
 def create(path: Path) -> InitReport:
@@ -62,7 +64,9 @@ def create(path: Path) -> InitReport:
     report = InitReport(home)
     try:
         for d in (home.path, home.config_dir, home.templates_dir, home.db_dir):
+            missing = [p for p in (d, *d.parents) if not p.exists()]
             d.mkdir(parents=True, exist_ok=True)
+            report.new_dirs.extend(reversed(missing))
         source = default_config_dir()
         for name in CONFIG_FILES:
             target = home.config_dir / name
@@ -75,3 +79,13 @@ def create(path: Path) -> InitReport:
     except OSError as e:
         raise MonitorError(f"cannot create home at {home.path}: {e.strerror or e}") from e
     return report
+
+
+def undo(report: InitReport) -> None:
+    """Remove what `create` made (its files, then its directories if still empty): a failed init leaves nothing."""
+    for rel in report.created:
+        with contextlib.suppress(OSError):
+            (report.home.path / rel).unlink(missing_ok=True)
+    for d in reversed(report.new_dirs):
+        with contextlib.suppress(OSError):  # not empty (something else put a file there): leave it
+            d.rmdir()

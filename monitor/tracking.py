@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import deadlines
 from .app import App
 from .clock import iso
 from .deadlines import STATUSES, VERDICTS, Deadline, Progress
-from .definitions import MilestoneDef
+from .definitions import AgreementDef, MilestoneDef
 from .errors import InputError, unknown_id
 from .storage.schema import Milestone, StatusChange
 
@@ -192,10 +196,23 @@ def list_milestones(
     return out
 
 
-def _lookup(app: App, milestone_id: str) -> MilestoneDef:
+def _lookup(app: App, milestone_id: str, session: Session | None = None) -> MilestoneDef:
     ids = [m.id for m in app.definitions.milestones]
     if milestone_id not in ids:
-        raise unknown_id("milestone", milestone_id, ids)
+        trimmed = milestone_id.strip()
+        error = (
+            InputError(f"unknown milestone {shown(milestone_id)} (did you mean {trimmed!r}?)")
+            if trimmed in ids
+            else unknown_id("milestone", milestone_id, ids)
+        )
+        with app.db.read() if session is None else nullcontext(session) as s:
+            row = s.get(Milestone, milestone_id)
+        if row is not None and row.retired_at is not None:
+            raise InputError(
+                f"{error} (retired: removed from config/milestones.yaml on {app.local_date(row.retired_at)}; "
+                f"its history: monitor history {milestone_id})"
+            )
+        raise error
     return app.definitions.milestone(milestone_id)
 
 
@@ -249,22 +266,181 @@ def _recent_evidence(app: App, milestone_id: str) -> list[Any]:
 
 # ---------------------------------------------------------------- changing
 
+EARLIEST = dt.date(1990, 1, 1)  # no date before it without --force: older agreements are not tracked
+MAX_NOTE = 10_000  # characters: a note is a line or a paragraph, not a document
+MAX_BY = 200  # the width of the history's `by` column
+MAX_URL = 2_048
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value for an error line: repr'd (control characters escaped), shortened when long."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
+
+
+def _control(text: str, allowed: str = "") -> bool:
+    return any(unicodedata.category(c)[0] == "C" and c not in allowed for c in text)
+
 
 def check_status(status: str) -> str:
     if status not in STATUSES:
-        raise InputError(f"unknown status {status!r} (one of: {', '.join(STATUSES)})")
+        if status.strip().lower() in STATUSES:
+            raise InputError(f"unknown status {shown(status)} (did you mean {status.strip().lower()!r}?)")
+        raise InputError(f"unknown status {shown(status)} (one of: {', '.join(STATUSES)})")
     return status
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be kept as evidence (a web page people open), or None when it can."""
+    if len(url) > MAX_URL:
+        return f"longer than {MAX_URL} characters"
+    if any(c.isspace() for c in url) or _control(url):
+        return "not an http(s) URL (it contains a space or a control character)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not an http(s) URL"
+    if not parts.hostname:
+        return "not an http(s) URL (no host)"
+    return None
 
 
 def check_url(url: str | None) -> str | None:
     if url is None:
         return None
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"--evidence: not an http(s) URL: {url!r}")
+    problem = url_problem(url)
+    if problem is not None:
+        raise InputError(f"--evidence: {problem}: {shown(url)}")
     return url
+
+
+def check_note(note: str | None) -> str | None:
+    """A note is kept as given; at most MAX_NOTE characters, no control characters but newlines and tabs."""
+    if note is None:
+        return None
+    if len(note) > MAX_NOTE:
+        raise InputError(f"--note: {len(note)} characters is too long (at most {MAX_NOTE}; link to a document instead)")
+    if _control(note, "\n\t"):
+        raise InputError(f"--note: contains a control character: {shown(note)}")
+    return note
+
+
+def check_by(by: str) -> str:
+    if not by.strip():
+        raise InputError("--by: empty; give a name, or leave the option out for $MONITOR_USER or the login name")
+    if len(by) > MAX_BY or _control(by):
+        raise InputError(f"--by: not a name (at most {MAX_BY} characters, no control characters): {shown(by)}")
+    return by
+
+
+def check_date(
+    on: dt.date, status: str, agreement: AgreementDef, today: dt.date, *, force: bool, subject: str
+) -> dt.date:
+    """A status change's date: never in the future; with --force only, before the agreement was signed (a verdict)
+    or before 1990-01-01. `subject` names the date in the error, e.g. "--on 2020-01-01"."""
+    if on > today:
+        raise InputError(f"{subject} is in the future (today is {today.isoformat()})")
+    if force:
+        return on
+    if status in VERDICTS and agreement.signed is not None and on < agreement.signed:
+        raise InputError(
+            f"{subject} is before agreement {agreement.id!r} was signed ({agreement.signed.isoformat()}); "
+            "use --force if that is right"
+        )
+    if on < EARLIEST:
+        signed = "" if agreement.signed is not None else f" and agreement {agreement.id!r} has no signing date"
+        raise InputError(f"{subject} is before {EARLIEST.isoformat()}{signed}; use --force if that is right")
+    return on
+
+
+@dataclass(frozen=True)
+class Change:
+    """A validated status change, ready to be recorded."""
+
+    milestone_id: str
+    status: str
+    on: dt.date
+    evidence_url: str | None
+    note: str | None
+    by: str
+    match_id: int | None = None
+
+
+def plan_change(
+    app: App,
+    milestone_id: str,
+    status: str,
+    *,
+    on: dt.date | None = None,
+    evidence_url: str | None = None,
+    note: str | None = None,
+    by: str,
+    match_id: int | None = None,
+    force: bool = False,
+    subject: str | None = None,
+    session: Session | None = None,
+) -> Change:
+    """Check everything about a status change before anything is written; raises InputError naming the problem."""
+    check_status(status)
+    check_url(evidence_url)
+    check_note(note)
+    check_by(by)
+    today = app.today()
+    day = on or today
+    m = _lookup(app, milestone_id, session)
+    check_date(
+        day,
+        status,
+        app.definitions.agreement(m.agreement),
+        today,
+        force=force,
+        subject=subject or f"--on {day.isoformat()}",
+    )
+    return Change(milestone_id, status, day, evidence_url, note, by, match_id)
+
+
+def record_change(s: Session, app: App, change: Change) -> tuple[bool, str]:
+    """Write one planned change in the caller's transaction: (changed, message). Locks the milestone row."""
+    row = s.get(Milestone, change.milestone_id, with_for_update=True)
+    assert row is not None  # synced from config when the app opened
+    status, on = change.status, change.on
+    if row.status == status:
+        when = f" on {row.status_on.isoformat()}" if row.status_on and status in VERDICTS else ""
+        return False, f"{change.milestone_id} is already {status}{when}; nothing changed"
+    s.add(
+        StatusChange(
+            milestone_id=change.milestone_id,
+            from_status=row.status,
+            to_status=status,
+            on=on,
+            recorded_at=app.now(),
+            by=change.by,
+            note=change.note,
+            evidence_url=change.evidence_url,
+            match_id=change.match_id,
+        )
+    )
+    when = f" on {on.isoformat()}" if status in VERDICTS else ""
+    message = f"{change.milestone_id}: {row.status} → {status}{when}"
+    row.status = status
+    row.status_on = on if status in VERDICTS else None
+    row.evidence_url = change.evidence_url  # the evidence of the latest change, not of an older verdict
+    return True, message
+
+
+def status_result(app: App, milestone_id: str, changed: bool, message: str) -> StatusResult:
+    """The milestone and the milestones that count from it, as they are now."""
+    rows = _rows(app)
+    progress = _progress(list(rows.values()))
+    view = _view(app, app.definitions.milestone(milestone_id), rows[milestone_id], progress)
+    dependants = tuple(
+        _view(app, d, rows[d.id], progress)
+        for d in app.definitions.milestones
+        if d.due and d.due.kind == "after" and d.due.after == milestone_id
+    )
+    return StatusResult(changed, message, view, dependants)
 
 
 def set_status(
@@ -277,48 +453,16 @@ def set_status(
     note: str | None = None,
     by: str,
     match_id: int | None = None,
+    force: bool = False,
 ) -> StatusResult:
-    """Record a status change (one history row) unless the milestone already has that status."""
-    check_status(status)
-    check_url(evidence_url)
-    today = app.today()
-    on = on or today
-    if on > today:
-        raise InputError(f"--on {on.isoformat()} is in the future (today is {today.isoformat()})")
-    _lookup(app, milestone_id)
-    with app.db.write() as s:
-        row = s.get(Milestone, milestone_id, with_for_update=True)
-        assert row is not None  # synced from config when the app opened
-        if row.status == status:
-            when = f" on {row.status_on.isoformat()}" if row.status_on and status in VERDICTS else ""
-            changed, message = False, f"{milestone_id} is already {status}{when}; nothing changed"
-        else:
-            s.add(
-                StatusChange(
-                    milestone_id=milestone_id,
-                    from_status=row.status,
-                    to_status=status,
-                    on=on,
-                    recorded_at=app.now(),
-                    by=by,
-                    note=note,
-                    evidence_url=evidence_url,
-                    match_id=match_id,
-                )
-            )
-            message = f"{milestone_id}: {row.status} → {status}" + (
-                f" on {on.isoformat()}" if status in VERDICTS else ""
-            )
-            row.status = status
-            row.status_on = on if status in VERDICTS else None
-            row.evidence_url = evidence_url  # the evidence of the latest change, not of an older verdict
-            changed = True
-    rows = _rows(app)
-    progress = _progress(list(rows.values()))
-    view = _view(app, app.definitions.milestone(milestone_id), rows[milestone_id], progress)
-    dependants = tuple(
-        _view(app, d, rows[d.id], progress)
-        for d in app.definitions.milestones
-        if d.due and d.due.kind == "after" and d.due.after == milestone_id
+    """Record a status change (one history row) unless the milestone already has that status.
+
+    Refused (InputError, nothing written): an unknown or retired milestone, an unknown status, a date in the
+    future, a verdict dated before the agreement was signed or any date before 1990-01-01 (unless `force`), an
+    evidence URL that is not http(s), an over-long note or an empty `by`."""
+    change = plan_change(
+        app, milestone_id, status, on=on, evidence_url=evidence_url, note=note, by=by, match_id=match_id, force=force
     )
-    return StatusResult(changed, message, view, dependants)
+    with app.db.write() as s:
+        changed, message = record_change(s, app, change)
+    return status_result(app, milestone_id, changed, message)

@@ -102,7 +102,7 @@ def test_review_dismiss_and_bad_input(home: HomeDir, server: Server) -> None:
     for args, message in [
         ([str(thai["id"]), "dismiss", "--complete"], "error: --complete goes with confirm"),
         (["9999", "confirm"], "error: unknown match '9999'"),
-        (["abc", "confirm"], "error: MATCH_ID must be a number"),
+        (["abc", "confirm"], "error: MATCH_ID must be a whole number such as 42, got 'abc'"),
         ([str(thai["id"]), "accept"], "error: unknown review verdict 'accept'"),
     ]:
         r = home.cli("review", *args)

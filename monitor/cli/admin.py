@@ -9,6 +9,7 @@ import typer
 
 from .. import config as config_mod
 from .. import home as home_mod
+from ..app import prepare_database
 from ..checks import check
 from ..clock import clock_from_env
 from ..storage import migrate
@@ -41,14 +42,20 @@ def init(
     Example: monitor init ~/monitor-home
     """
     target = path if path is not None else _home(ctx).path
+    clock = clock_from_env()
     report = home_mod.create(target)
-    cfg = config_mod.load(report.home)
-    db = open_database(cfg.database_url)
     try:
-        migrate.upgrade(db)
-        sync(db, cfg.definitions, clock_from_env().now())
-    finally:
-        db.dispose()
+        cfg = config_mod.load(report.home)
+        db = open_database(cfg.database_url)
+        try:
+            prepare_database(db)
+            migrate.upgrade(db)
+            sync(db, cfg.definitions, clock.now())
+        finally:
+            db.dispose()
+    except BaseException:
+        home_mod.undo(report)  # a home without a usable database is half made: leave nothing
+        raise
     out = console()
     for name in report.created:
         out.print(f"created {name}")
@@ -82,11 +89,13 @@ def db_upgrade(ctx: typer.Context) -> None:
     Example: MONITOR_DATABASE_URL=postgresql+psycopg://user@db/monitor monitor db upgrade
     """
     home = home_mod.require(_home(ctx))
+    clock = clock_from_env()
     cfg = config_mod.load(home)
     db = open_database(cfg.database_url)
     try:
+        prepare_database(db)
         before, after = migrate.upgrade(db)
-        sync(db, cfg.definitions, clock_from_env().now())
+        sync(db, cfg.definitions, clock.now())
     finally:
         db.dispose()
     if before == after:

@@ -70,24 +70,30 @@ def review(
     ] = False,
     note: Annotated[str | None, typer.Option("--note", help="A note kept with the review.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who reviewed (default: $MONITOR_USER or login).")] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --complete: accept an item published before the agreement was signed."),
+    ] = False,
 ) -> None:
-    """Judge a piece of evidence.
+    """Judge a piece of evidence. Nothing is written unless everything is valid: a refused --complete leaves
+    the match unreviewed. An item link that is not http(s) is not kept as the evidence URL (the history row
+    still records the match).
 
     Example: monitor review 42 confirm --complete --note "MOFCOM announcement No. 70"
     """
-    if not match_id.isdigit():
-        raise InputError(f"MATCH_ID must be a number, got {match_id!r}")
+    number = evidence.parse_match_id(match_id)
     if verdict not in ("confirm", "dismiss"):
         raise InputError(f"unknown review verdict {verdict!r} (confirm or dismiss)")
     result = with_app(
         ctx,
         lambda app: evidence.review(
             app,
-            int(match_id),
+            number,
             "confirm" if verdict == "confirm" else "dismiss",
             complete=complete,
             note=note,
-            by=by or default_user(),
+            by=default_user() if by is None else by,
+            force=force,
         ),
     )
     out = console()

@@ -145,12 +145,16 @@ def complete(
     evidence: EvidenceOpt = None,
     note: NoteOpt = None,
     by: ByOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a date before the agreement was signed (or before 1990).")
+    ] = False,
 ) -> None:
-    """Mark a milestone complete; milestones due "after" it get their due date.
+    """Mark a milestone complete; milestones due "after" it get their due date. The date cannot be in the future,
+    nor before the agreement was signed (before 1990-01-01 when it has no signing date) without --force.
 
     Example: monitor complete my-notifications --on 2026-03-01 --evidence https://www.miti.gov.my/...
     """
-    _change(ctx, milestone_id, "complete", on, evidence, note, by)
+    _change(ctx, milestone_id, "complete", on, evidence, note, by, force)
 
 
 @guarded
@@ -165,12 +169,16 @@ def status(
     evidence: EvidenceOpt = None,
     note: NoteOpt = None,
     by: ByOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a verdict dated before the agreement was signed (or before 1990).")
+    ] = False,
 ) -> None:
-    """Set any status. complete, partial and missed are verdicts and carry a date (--on, default today).
+    """Set any status. complete, partial and missed are verdicts and carry a date (--on, default today), never
+    in the future; a verdict before the agreement was signed, or any date before 1990-01-01, needs --force.
 
     Example: monitor status th-full-agreement stalled --note "talks paused after border clashes"
     """
-    _change(ctx, milestone_id, new_status, on, evidence, note, by)
+    _change(ctx, milestone_id, new_status, on, evidence, note, by, force)
 
 
 def _change(
@@ -181,14 +189,17 @@ def _change(
     evidence: str | None,
     note: str | None,
     by: str | None,
+    force: bool = False,
 ) -> None:
     tracking.check_status(new_status)
     day = parse_date(on, "--on")
     tracking.check_url(evidence)
+    tracking.check_note(note)
+    who = tracking.check_by(default_user() if by is None else by)
     result = with_app(
         ctx,
         lambda app: tracking.set_status(
-            app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=by or default_user()
+            app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=who, force=force
         ),
     )
     _report(result)
