@@ -3,38 +3,52 @@
 Fetching runs on an asyncio loop; parsing runs in worker processes (feedparser holds the GIL), overlapping
 with fetching; storing runs on one database thread, one transaction per feed. A broken source becomes an
 `error` outcome; a bug in our own code stops the cycle.
+
+Every run is recorded in poll_runs and ends marked: completed, failed (it raised), interrupted (SIGTERM, SIGINT),
+or abandoned (killed outright: the next poll finds its process gone). Parse workers die with the monitor
+process, however it dies, and a worker that crashes on one document costs that feed only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import ctypes
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .app import App
 from .clock import iso
 from .definitions import FeedDef
-from .errors import unknown_id
+from .errors import MonitorError, unknown_id
 from .evidence import match_pending
 from .sources.fetch import Fetcher, FetchResult
 from .sources.items import ParsedFeed
 from .sources.parse import parse_pages
 from .storage import feeds as feed_store
-from .storage.feeds import FeedUpdate
+from .storage.feeds import FeedUpdate, RunInfo
 
 PoolKind = Literal["auto", "process", "thread"]
 PROCESS_POOL_FROM = 4  # feeds in a cycle before parsing moves to worker processes
+ABANDON_AFTER = dt.timedelta(hours=24)  # a run still "running" this long after it started never ends
+PARSER_CRASHED = "parser crashed"
 
 
 @dataclass(frozen=True)
 class FeedOutcome:
     id: str
-    outcome: Literal["new", "unchanged", "not_modified", "error"]
+    outcome: Literal["new", "unchanged", "empty", "not_modified", "error"]
     new: int = 0
     updated: int = 0
     items: int = 0
@@ -120,9 +134,37 @@ def outcome_of(fetch: FetchResult, parsed: ParsedFeed | None, new: int, updated:
         return FeedOutcome(fetch.feed_id, "not_modified", status=fetch.status)
     if parsed is not None and parsed.error:
         return FeedOutcome(fetch.feed_id, "error", status=fetch.status, error=parsed.error)
+    if parsed is not None and not parsed.items:
+        return FeedOutcome(fetch.feed_id, "empty", status=fetch.status)  # a good document with no items
     items = len(parsed.items) if parsed else 0
     kind: Literal["new", "unchanged"] = "new" if new or updated else "unchanged"
     return FeedOutcome(fetch.feed_id, kind, new, updated, items, fetch.status)
+
+
+def abandoned_runs(
+    runs: Sequence[RunInfo], host: str, live_pids: Collection[int], now: dt.datetime
+) -> list[tuple[int, str]]:
+    """The runs still marked running that nobody will finish, with why: (id, reason). A run of this host whose
+    process is gone, a run from before runs recorded their process, and any run older than ABANDON_AFTER (its
+    process may be alive on another host, or its pid reused here)."""
+    found = []
+    for r in runs:
+        if now - r.started_at >= ABANDON_AFTER:
+            found.append((r.id, f"no end recorded {ABANDON_AFTER.total_seconds() / 3600:g} h after it started"))
+        elif r.pid is None or r.host is None:
+            found.append((r.id, "no end recorded, and no process recorded to ask"))
+        elif r.host == host and r.pid not in live_pids:
+            found.append((r.id, f"process {r.pid} on {r.host} ended without finishing it"))
+    return found
+
+
+def end_of(error: BaseException) -> tuple[str, str]:
+    """How a run that raised ends: (state, error line)."""
+    if isinstance(error, KeyboardInterrupt):  # SIGINT; SIGTERM as the CLI raises it (cli.context.Terminated)
+        return feed_store.INTERRUPTED, f"interrupted ({str(error) or 'SIGINT'})"
+    if isinstance(error, MonitorError):
+        return feed_store.FAILED, str(error)
+    return feed_store.FAILED, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def update_of(fetch: FetchResult, parsed: ParsedFeed | None) -> FeedUpdate:
@@ -160,34 +202,194 @@ def poll(
         if fid not in known:
             raise unknown_id("feed", fid, known)
     started = app.now()
+    host, pid = socket.gethostname(), os.getpid()
+    runs = feed_store.running_runs(app.db)
+    live = {r.pid for r in runs if r.pid is not None and r.host == host and pid_alive(r.pid)}
+    feed_store.abandon_runs(app.db, abandoned_runs(runs, host, live, started), started)
     due, deferred = choose_feeds(defs, requested, feed_store.next_checks(app.db), started)
     if on_plan is not None:
         on_plan(len(due))
-    run_id = feed_store.start_run(app.db, started)
-    outcomes = asyncio.run(_cycle(app, due, on_feed, pool))
-    order = {f.id: i for i, f in enumerate(due)}
-    outcomes.sort(key=lambda o: order[o.id])
-    new_items = sum(o.new for o in outcomes)
-    updated_items = sum(o.updated for o in outcomes)
-    new_matches = match_pending(app)
-    finished = app.now()
-    feed_store.finish_run(
-        app.db, run_id, finished, [o.as_json() for o in outcomes], new_items, updated_items, new_matches
-    )
+    run_id = feed_store.start_run(app.db, started, pid, host)
+    landed: list[FeedOutcome] = []
+
+    def heard(o: FeedOutcome) -> None:
+        landed.append(o)
+        if on_feed is not None:
+            on_feed(o)
+
+    try:
+        outcomes = asyncio.run(_cycle(app, due, heard, pool))
+        order = {f.id: i for i, f in enumerate(due)}
+        outcomes.sort(key=lambda o: order[o.id])
+        new_items = sum(o.new for o in outcomes)
+        updated_items = sum(o.updated for o in outcomes)
+        new_matches = match_pending(app)
+        finished = app.now()
+        feed_store.finish_run(
+            app.db, run_id, finished, [o.as_json() for o in outcomes], new_items, updated_items, new_matches
+        )
+    except BaseException as e:
+        _mark_ended(app, run_id, landed, e)
+        raise
     return PollReport(
         run_id, started, finished, tuple(outcomes), tuple(deferred), new_items, updated_items, new_matches
     )
 
 
-def _executor(kind: PoolKind, n_feeds: int) -> cf.Executor:
-    workers = max(1, min(os.cpu_count() or 1, 8))
+def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseException) -> None:
+    """Record how a run that raised ended, with the outcomes that landed before; the error itself goes on."""
+    state, line = end_of(error)
+    try:
+        feed_store.finish_run(
+            app.db,
+            run_id,
+            app.now(),
+            [o.as_json() for o in landed],
+            sum(o.new for o in landed),
+            sum(o.updated for o in landed),
+            0,
+            state,
+            line,
+        )
+    except MonitorError as again:  # the database itself may be what failed: the next poll marks it abandoned
+        error.add_note(f"poll run {run_id} could not be marked {state}: {again}")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host is still running (a zombie is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _executor(kind: PoolKind, n_feeds: int, workers: int | None = None) -> cf.Executor:
+    workers = workers or max(1, min(os.cpu_count() or 1, 8))
     if kind == "process" or (kind == "auto" and n_feeds >= PROCESS_POOL_FROM and workers > 1):
         # forkserver, not fork: a worker forked mid-cycle would inherit every open socket and database handle.
-        # The server preloads the parsers once, so each worker starts in milliseconds.
+        # The server preloads the parsers once, so each worker starts in milliseconds; this module too, whose
+        # _worker_init each worker runs first.
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["monitor.sources.parse"])
-        return cf.ProcessPoolExecutor(workers, mp_context=ctx)
+        ctx.set_forkserver_preload(["monitor.sources.parse", __name__])
+        return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
     return cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-parse")
+
+
+# ---------------------------------------------------------------- parse workers die with the monitor process
+#
+# Workers are children of the forkserver, not of the monitor process, and each holds the write end of the pipe
+# whose EOF tells the forkserver its client is gone: left alone, a monitor killed by any signal leaves the
+# forkserver and every worker running, each keeping the other alive. So each worker, first thing:
+# - closes its copy of that pipe: when the monitor process dies the forkserver sees EOF and exits;
+# - on Linux asks the kernel for SIGKILL when its parent (the forkserver) dies: no Python code needs to run,
+#   so even a worker stuck in C code holding the GIL goes;
+# - runs a watchdog thread that exits the worker when the monitor process is gone (the portable fallback).
+
+
+def _worker_init(monitor_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the monitor decides
+    _close_forkserver_alive_fd()
+    _die_with_parent()
+    threading.Thread(target=_watch, args=(monitor_pid,), name="monitor-watchdog", daemon=True).start()
+
+
+def _close_forkserver_alive_fd() -> None:
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        os.close(fd)
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _watch(pid: int) -> None:
+    """Exit this process as soon as process `pid` has ended."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux 5.3+: ask every half second
+        while pid_alive(pid):
+            time.sleep(0.5)
+        os._exit(1)
+    select.select([handle], [], [])  # readable once the process has ended
+    os._exit(1)
+
+
+class _Parsers:
+    """The parse pool of one cycle: started on the first body to parse (a cycle of 304s never starts one), and
+    replaced when it breaks (a worker segfaulted or was killed). A broken pool fails every parse it held, and
+    which document broke it is unknown, so each of those is tried once more in a pool of its own: a crash there
+    is that document's, and costs that feed only."""
+
+    def __init__(self, kind: PoolKind, n_feeds: int):
+        self.kind, self.n_feeds = kind, n_feeds
+        self.current: cf.Executor | None = None
+        self.all: list[cf.Executor] = []
+        self.retries: asyncio.Semaphore | None = None
+
+    def _start(self, kind: PoolKind, workers: int | None = None) -> cf.Executor:
+        pool = _executor(kind, self.n_feeds, workers)
+        self.all.append(pool)
+        return pool
+
+    async def parse(self, *args: Any) -> ParsedFeed:
+        loop = asyncio.get_running_loop()
+        if self.current is None:
+            self.current = self._start(self.kind)
+        pool = self.current
+        try:
+            return await loop.run_in_executor(pool, parse_pages, *args)
+        except BrokenProcessPool:
+            if self.current is pool:
+                self.current = None
+        if self.retries is None:
+            self.retries = asyncio.Semaphore(max(1, min(os.cpu_count() or 1, 8)))
+        async with self.retries:
+            alone = self._start("process", workers=1)
+            try:
+                return await loop.run_in_executor(alone, parse_pages, *args)
+            except BrokenProcessPool:
+                return ParsedFeed(error=PARSER_CRASHED)
+            finally:
+                alone.shutdown(wait=False)
+
+    def close(self, at_once: bool) -> None:
+        """Stop every pool; `at_once` (the cycle failed or was interrupted) kills the workers mid-parse."""
+        for pool in self.all:
+            if at_once:
+                _kill_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: cf.Executor) -> None:
+    if isinstance(pool, cf.ProcessPoolExecutor):
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
+            proc.kill()
 
 
 async def _cycle(
@@ -197,7 +399,7 @@ async def _cycle(
         return []
     states = feed_store.feed_states(app.db)
     loop = asyncio.get_running_loop()
-    parsers: list[cf.Executor] = []  # started on the first body to parse: a cycle of 304s never starts one
+    parsers = _Parsers(pool, len(feeds))
     storer = cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-db")  # one writer: no lock contention
     health_only: list[FeedUpdate] = []  # written together at the end: losing them to a crash loses nothing
     base_dir = app.config.home.path
@@ -207,17 +409,8 @@ async def _cycle(
         fetched = await fetcher.fetch(state)
         parsed = None
         if fetched.outcome == "fetched":
-            if not parsers:
-                parsers.append(_executor(pool, len(feeds)))
-            parsed = await loop.run_in_executor(
-                parsers[0],
-                parse_pages,
-                f.type,
-                fetched.bodies,
-                fetched.headers,
-                fetched.url or f.url,
-                fetched.fetched_at,
-                f.select,
+            parsed = await parsers.parse(
+                f.type, fetched.bodies, fetched.headers, fetched.url or f.url, fetched.fetched_at, f.select
             )
         update = update_of(fetched, parsed)
         if update.items:
@@ -230,12 +423,20 @@ async def _cycle(
             on_feed(result)
         return result
 
+    ok = False
     try:
         async with Fetcher(app.settings.http, app.clock, base_dir) as fetcher:
-            outcomes = list(await asyncio.gather(*(one(f, fetcher) for f in feeds)))
+            tasks = [asyncio.ensure_future(one(f, fetcher)) for f in feeds]
+            try:
+                outcomes = list(await asyncio.gather(*tasks))
+            except BaseException:  # one failed, or the cycle is cancelled: the others stop too
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
         await loop.run_in_executor(storer, feed_store.apply_health, app.db, health_only)
+        ok = True
         return outcomes
     finally:
         storer.shutdown(wait=True)
-        for p in parsers:
-            p.shutdown(wait=True, cancel_futures=True)
+        parsers.close(at_once=not ok)

@@ -10,10 +10,10 @@ from rich.text import Text
 
 from .. import poll as poll_mod
 from ..storage import feeds as feed_store
-from .context import open_from, with_app
+from .context import open_from, stop_on_sigterm, with_app
 from .output import console, emit_json, fmt, guarded, table
 
-OUTCOME_STYLE = {"new": "green", "unchanged": "", "not_modified": "dim", "error": "bold red"}
+OUTCOME_STYLE = {"new": "green", "unchanged": "", "empty": "yellow", "not_modified": "dim", "error": "bold red"}
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 @guarded
+@stop_on_sigterm()
 def poll(
     ctx: typer.Context,
     feed: Annotated[list[str] | None, typer.Option("--feed", help="Only this feed id (repeatable).")] = None,

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import ConfigError, StorageError
 
 BUSY_TIMEOUT_MS = 60_000
+
+# PostgreSQL advisory lock keys (fixed: every process of every version must agree). SQLite needs none: a write
+# transaction there is BEGIN IMMEDIATE, which already admits one writer at a time.
+MIGRATE_LOCK = 7261504
+SYNC_LOCK = 7261505
+EVIDENCE_LOCK = 7261506
 
 
 @dataclass
@@ -46,6 +52,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def serialise(s: Session, key: int) -> None:
+    """Hold `key` until the current write transaction ends, so writers of the same kind run one at a time and
+    each reads what the previous one committed. PostgreSQL only; SQLite's BEGIN IMMEDIATE already serialises."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @contextmanager

@@ -1,13 +1,18 @@
-"""Items and feed health: one transaction per feed update, upserts on (feed, key)."""
+"""Items and feed health: one transaction per feed update, upserts on (feed, key); poll runs and how they ended.
+
+Safe with several writers at once (two polls on one PostgreSQL database): a feed's update locks its row first,
+so two processes storing the same feed take turns, and new items go in with INSERT ... ON CONFLICT DO NOTHING,
+counted from what was really inserted (RETURNING)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..clock import iso
@@ -57,7 +62,9 @@ def next_checks(db: Database) -> dict[str, dt.datetime | None]:
 def apply_update(db: Database, u: FeedUpdate) -> StoredCounts:
     """One feed's items and health, in one transaction."""
     with db.write() as s:
-        return _apply(s, u)
+        feed = s.get(Feed, u.feed_id, with_for_update=True)  # first: a concurrent poll of this feed waits here
+        assert feed is not None, f"feed {u.feed_id} is synced before it is polled"
+        return _apply(s, u, feed)
 
 
 def apply_health(db: Database, updates: Sequence[FeedUpdate]) -> None:
@@ -65,51 +72,26 @@ def apply_health(db: Database, updates: Sequence[FeedUpdate]) -> None:
     if not updates:
         return
     with db.write() as s:
-        rows = {f.id: f for f in s.scalars(select(Feed).where(Feed.id.in_([u.feed_id for u in updates])))}
+        wanted = select(Feed).where(Feed.id.in_([u.feed_id for u in updates])).order_by(Feed.id)
+        rows = {f.id: f for f in s.scalars(wanted.with_for_update())}  # locked in id order: no deadlock
         for u in updates:
             assert not u.items
             _apply(s, u, rows[u.feed_id])
 
 
-def _apply(s: Session, u: FeedUpdate, feed: Feed | None = None) -> StoredCounts:
+def _apply(s: Session, u: FeedUpdate, feed: Feed) -> StoredCounts:
     new = updated = 0
     if u.items:
-        existing: dict[str, tuple[int, str]] = {}
-        keys = [i.key for i in u.items]
-        for start in range(0, len(keys), CHUNK):
-            rows = s.execute(
-                select(Item.key, Item.id, Item.content_hash).where(
-                    Item.feed_id == u.feed_id, Item.key.in_(keys[start : start + CHUNK])
-                )
-            )
-            existing.update({k: (i, h) for k, i, h in rows})
-        fresh: list[dict[str, Any]] = []
-        for it in u.items:
-            known = existing.get(it.key)
-            if known is None:
-                fresh.append(_row(u.feed_id, it, u.checked_at))
-            elif known[1] != it.content_hash:
-                s.execute(
-                    update(Item)
-                    .where(Item.id == known[0])
-                    .values(
-                        link=it.link,
-                        title=it.title,
-                        text=it.text,
-                        html=it.html,
-                        published=it.published,
-                        published_raw=it.published_raw,
-                        content_hash=it.content_hash,
-                        updated_at=u.checked_at,
-                        needs_match=True,
-                    )
-                )
-                updated += 1
+        existing = _existing(s, u.feed_id, [i.key for i in u.items])
+        updated = _update_changed(s, u, [i for i in u.items if i.key in existing], existing)
+        fresh = [i for i in u.items if i.key not in existing]
         if fresh:
-            s.execute(insert(Item), fresh)
-            new = len(fresh)
-    feed = feed or s.get(Feed, u.feed_id, with_for_update=True)
-    assert feed is not None
+            inserted = _insert_new(s, [_row(u.feed_id, i, u.checked_at) for i in fresh])
+            new = len(inserted)
+            lost = [i for i in fresh if i.key not in inserted]
+            if lost:  # another writer stored these keys in the meantime: they are updates, if anything
+                again = _existing(s, u.feed_id, [i.key for i in lost])
+                updated += _update_changed(s, u, lost, again)
     feed.last_checked = u.checked_at
     feed.last_status = u.status
     feed.next_check_after = u.next_check_after
@@ -122,6 +104,58 @@ def _apply(s: Session, u: FeedUpdate, feed: Feed | None = None) -> StoredCounts:
         feed.consecutive_failures += 1
         feed.last_error = u.error
     return StoredCounts(new, updated)
+
+
+def _existing(s: Session, feed_id: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Stored (id, content hash) of these keys of one feed."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = s.execute(
+            select(Item.key, Item.id, Item.content_hash).where(
+                Item.feed_id == feed_id, Item.key.in_(keys[start : start + CHUNK])
+            )
+        )
+        found.update({k: (i, h) for k, i, h in rows})
+    return found
+
+
+def _update_changed(
+    s: Session, u: FeedUpdate, items: Sequence[ParsedItem], existing: dict[str, tuple[int, str]]
+) -> int:
+    """Rewrite the stored items whose content changed; how many did."""
+    updated = 0
+    for it in items:
+        item_id, stored_hash = existing[it.key]
+        if stored_hash == it.content_hash:
+            continue
+        s.execute(
+            update(Item)
+            .where(Item.id == item_id)
+            .values(
+                link=it.link,
+                title=it.title,
+                text=it.text,
+                html=it.html,
+                published=it.published,
+                published_raw=it.published_raw,
+                content_hash=it.content_hash,
+                updated_at=u.checked_at,
+                needs_match=True,
+            )
+        )
+        updated += 1
+    return updated
+
+
+def _insert_new(s: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert items, skipping any (feed, key) already stored; the keys this statement really inserted."""
+    table = cast(Table, Item.__table__)
+    stmt: Insert
+    if s.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["feed_id", "key"])
+    else:
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["feed_id", "key"])
+    return set(s.execute(stmt.returning(table.c.key), rows).scalars())
 
 
 def _row(feed_id: str, it: ParsedItem, now: dt.datetime) -> dict[str, Any]:
@@ -141,12 +175,46 @@ def _row(feed_id: str, it: ParsedItem, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def start_run(db: Database, now: dt.datetime) -> int:
+RUNNING, COMPLETED, FAILED, INTERRUPTED, ABANDONED = "running", "completed", "failed", "interrupted", "abandoned"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A poll run still marked running: who started it, and when."""
+
+    id: int
+    started_at: dt.datetime
+    pid: int | None
+    host: str | None
+
+
+def start_run(db: Database, now: dt.datetime, pid: int | None = None, host: str | None = None) -> int:
     with db.write() as s:
-        run = PollRun(started_at=now, outcomes=[], new_items=0, updated_items=0, new_matches=0)
+        run = PollRun(
+            started_at=now, state=RUNNING, pid=pid, host=host, outcomes=[], new_items=0, updated_items=0, new_matches=0
+        )
         s.add(run)
         s.flush()
         return run.id
+
+
+def running_runs(db: Database) -> list[RunInfo]:
+    with db.read() as s:
+        q = select(PollRun.id, PollRun.started_at, PollRun.pid, PollRun.host).where(PollRun.state == RUNNING)
+        return [RunInfo(*r) for r in s.execute(q.order_by(PollRun.id))]
+
+
+def abandon_runs(db: Database, runs: Sequence[tuple[int, str]], now: dt.datetime) -> None:
+    """Mark runs nobody will finish (id, why) abandoned; a run that finished meanwhile is left as it ended."""
+    if not runs:
+        return
+    with db.write() as s:
+        for run_id, why in runs:
+            s.execute(
+                update(PollRun)
+                .where(PollRun.id == run_id, PollRun.state == RUNNING)
+                .values(state=ABANDONED, finished_at=now, error=why)
+            )
 
 
 def finish_run(
@@ -157,11 +225,13 @@ def finish_run(
     new_items: int,
     updated_items: int,
     new_matches: int,
+    state: str = COMPLETED,
+    error: str | None = None,
 ) -> None:
     with db.write() as s:
         run = s.get(PollRun, run_id)
         assert run is not None
-        run.finished_at, run.outcomes = now, outcomes
+        run.finished_at, run.outcomes, run.state, run.error = now, outcomes, state, error
         run.new_items, run.updated_items, run.new_matches = new_items, updated_items, new_matches
 
 

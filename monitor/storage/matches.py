@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..match.engine import MatchResult
-from .engine import Database
+from .engine import EVIDENCE_LOCK, Database, serialise
 from .schema import Item, Match, MatchSource, Milestone
 
 
@@ -60,12 +60,17 @@ def record(db: Database, batch: Sequence[ItemMatches], scope: Collection[str], n
 
     A fixed number of statements per batch, whatever the number of matches: the evidence the batch can touch is
     loaded first, stories are resolved in Python (two items of one batch can be the same story), and new
-    matches and sources are inserted in bulk."""
+    matches and sources are inserted in bulk.
+
+    Writers take turns (two polls matching the same new items at once): the transaction holds a lock before it
+    loads the evidence, so what it loads is current and the second writer adds to the first one's evidence
+    instead of inserting the same match again."""
     counts = MatchCounts()
     scope = list(scope)
     ids = [b.item.id for b in batch]
     milestones = {r.milestone for b in batch for r in b.results}
     with db.write() as s:
+        serialise(s, EVIDENCE_LOCK)
         known: dict[tuple[str, str, Any], _Known] = {}  # ("item" | "link" | "title", milestone, key) -> evidence
         if milestones:
             keys = {b.story_key for b in batch if b.story_key}

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 
 from ..errors import StorageError
 from ..resources import migrations_dir
-from .engine import Database, storage_errors
+from .engine import MIGRATE_LOCK, Database, storage_errors
 
 
 def _alembic_config() -> AlembicConfig:
@@ -37,7 +37,7 @@ def upgrade(db: Database) -> tuple[str | None, str]:
     target = head()
     with storage_errors(db), db.engine.execution_options(monitor_write=True).begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7261504)")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
         before = MigrationContext.configure(conn).get_current_revision()
         if before != target:
             cfg.attributes["connection"] = conn

@@ -191,10 +191,17 @@ class DigestDelivery(Base):
 
 
 class PollRun(Base):
+    """One poll cycle. `state`: running, then completed | failed (raised: `error` says why) | interrupted (SIGTERM,
+    SIGINT) | abandoned (killed or lost power: found by a later poll, see poll.abandoned_runs)."""
+
     __tablename__ = "poll_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)  # the process that ran it, on `host`
+    host: Mapped[str | None] = mapped_column(String(255))
     outcomes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     new_items: Mapped[int] = mapped_column(Integer, default=0)
     updated_items: Mapped[int] = mapped_column(Integer, default=0)

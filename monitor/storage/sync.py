@@ -1,7 +1,9 @@
 """Config → database: upsert agreements, milestones and feeds by id; retire what config no longer has.
 
 Never touches a status or a feed's health. Reads first and takes the write lock only when something differs,
-so read-only commands on an unchanged config never write.
+so read-only commands on an unchanged config never write. Concurrent first runs (several commands starting at
+once on a new database) are serialised: the write transaction holds a lock and plans again from what it reads
+under it, so the second writer finds the first one's rows and adds nothing twice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..definitions import Definitions
-from .engine import Database
+from .engine import SYNC_LOCK, Database, serialise
 from .schema import Agreement, Feed, Milestone
 
 
@@ -82,4 +84,5 @@ def sync(db: Database, defs: Definitions, now: dt.datetime) -> SyncReport:
     if not report.changed:
         return report
     with db.write() as s:
+        serialise(s, SYNC_LOCK)
         return _plan(s, defs, now, apply=True)
