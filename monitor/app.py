@@ -7,17 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from . import config as config_mod
 from . import home as home_mod
 from .clock import Clock, local_date, today
 from .config import Config
 from .definitions import Definitions
-from .errors import StorageError
 from .settings import Settings
 from .storage import migrate
-from .storage.engine import Database, open_database
+from .storage.engine import Database, open_database, prepare_database
 from .storage.sync import sync
 
 
@@ -46,28 +43,6 @@ class App:
 
     def close(self) -> None:
         self.db.dispose()
-
-
-def prepare_database(db: Database) -> None:
-    """Make sure a SQLite database file can be opened, creating its directory: one error line naming the path
-    (StorageError) when it cannot, rather than whatever the first query would raise. Other backends: nothing."""
-    name = db.engine.url.database
-    if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
-        return
-    path = Path(name)
-    verb = "open" if path.is_file() else "create"
-    if path.is_dir():
-        raise StorageError(f"cannot create the database at {path}: it is a directory")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise StorageError(f"cannot {verb} the database at {path}: {e.strerror or e}") from e
-    try:
-        with db.engine.connect():
-            pass
-    except SQLAlchemyError as e:
-        detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-        raise StorageError(f"cannot {verb} the database at {path}: {detail}") from e
 
 
 def open_app(home_option: str | Path | None, clock: Clock, environ: Mapping[str, str] | None = None) -> App:

@@ -51,7 +51,7 @@ def check(home: Home, environ: Mapping[str, str] | None = None) -> CheckReport:
     from sqlalchemy import func, select
 
     from .storage import migrate
-    from .storage.engine import open_database
+    from .storage.engine import open_database, prepare_database
     from .storage.schema import Subscriber
 
     report = CheckReport()
@@ -66,6 +66,7 @@ def check(home: Home, environ: Mapping[str, str] | None = None) -> CheckReport:
         report.config_problems.append(str(e))
         return report
     try:
+        prepare_database(db)
         rev, head = migrate.current(db), migrate.head()
         if rev != head and not db.is_sqlite:
             report.operational_problems.append(

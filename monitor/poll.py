@@ -55,6 +55,7 @@ class FeedOutcome:
     status: int | None = None
     error: str | None = None
     retry_after: dt.datetime | None = None
+    warnings: tuple[str, ...] = ()  # problems that cost part of the document, not the feed: "page 2: HTTP 500"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class FeedOutcome:
             "status": self.status,
             "error": self.error,
             "retry_after": iso(self.retry_after),
+            "warnings": list(self.warnings),
         }
 
 
@@ -134,11 +136,12 @@ def outcome_of(fetch: FetchResult, parsed: ParsedFeed | None, new: int, updated:
         return FeedOutcome(fetch.feed_id, "not_modified", status=fetch.status)
     if parsed is not None and parsed.error:
         return FeedOutcome(fetch.feed_id, "error", status=fetch.status, error=parsed.error)
-    if parsed is not None and not parsed.items:
-        return FeedOutcome(fetch.feed_id, "empty", status=fetch.status)  # a good document with no items
+    warnings = fetch.warnings + (parsed.warnings if parsed is not None else ())
+    if parsed is not None and not parsed.items:  # a good document with no items
+        return FeedOutcome(fetch.feed_id, "empty", status=fetch.status, warnings=warnings)
     items = len(parsed.items) if parsed else 0
     kind: Literal["new", "unchanged"] = "new" if new or updated else "unchanged"
-    return FeedOutcome(fetch.feed_id, kind, new, updated, items, fetch.status)
+    return FeedOutcome(fetch.feed_id, kind, new, updated, items, fetch.status, warnings=warnings)
 
 
 def abandoned_runs(

@@ -134,8 +134,16 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str,
 
 
 def _env_value(raw: str) -> Any:
+    """A YAML scalar (`10`, `true`, `null`) or a flat list of scalars (`[a, b]`); anything else, nested or
+    aliased (an alias bomb cannot hide in a flat list), stays the raw string for validation to judge."""
+    if not raw.strip():
+        return raw
     try:
-        return yaml.safe_load(raw) if raw.strip() else raw
+        node = yaml.compose(raw, Loader=yaml.SafeLoader)
+        flat = isinstance(node, yaml.ScalarNode) or (
+            isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value)
+        )
+        return yaml.safe_load(raw) if flat else raw
     except (yaml.YAMLError, ValueError):  # ValueError: a date that is none (2026-02-30), an over-long number
         return raw
 

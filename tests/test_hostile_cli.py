@@ -362,3 +362,19 @@ def test_retired_milestone(home: HomeDir) -> None:
     refused(home, ["show", "jp-stockpiling"], message)
     refused(home, ["complete", "jp-stockpiling"], message)
     assert [h["to"] for h in rows(home, "history", "jp-stockpiling")] == ["in_progress"]
+
+
+def test_check_reports_an_uncreatable_database(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    assert CliRunner().invoke(app, ["init", str(home)]).exit_code == 0
+    r = CliRunner().invoke(app, ["--home", str(home), "check"], env={"MONITOR_DATABASE_URL": "sqlite:////proc/x/db"})
+    assert r.exit_code == 1
+    assert r.stderr == "cannot create the database at /proc/x/db: No such file or directory\n"
+
+
+def test_monitor_now_before_the_first_utc_instant(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    assert CliRunner().invoke(app, ["init", str(home)]).exit_code == 0
+    r = CliRunner().invoke(app, ["--home", str(home), "milestones"], env={"MONITOR_NOW": "0001-01-01T00:00:00+01:00"})
+    assert r.exit_code == 2
+    assert r.stderr == "error: MONITOR_NOW: out of range: '0001-01-01T00:00:00+01:00'\n"

@@ -373,3 +373,21 @@ def test_valid_regex_still_matches(loaded: HomeDir) -> None:
     assert (hit.milestone, hit.terms, hit.score) == ("m", ("/annex (iii|3)/", "/\\b\\d{2,} tariff lines\\b/"), 3.0)
     assert m.match(ItemText("Annex IV published", "It covers 120 tariff lines.")) == []
     accepted(loaded)  # the shipped config's regex (`/\b\d{2,} (countries|nations|delegations)\b/`) loads
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("10", 10),
+        ("true", True),
+        ("[feeds.feedburner.com, example.org]", ["feeds.feedburner.com", "example.org"]),
+        ("{a: 1}", "{a: 1}"),  # a mapping is no setting value: validation judges the raw text
+        ("&a [x, x]", ["x", "x"]),
+        ("[&a [x, x], *a, *a]", "[&a [x, x], *a, *a]"),  # nested and aliased: never expanded
+        ("2026-02-30", "2026-02-30"),
+    ],
+)
+def test_environment_values_are_flat_yaml(raw: str, expected: object) -> None:
+    from monitor.settings import _env_value
+
+    assert _env_value(raw) == expected

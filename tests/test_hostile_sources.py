@@ -123,6 +123,7 @@ def test_federal_register_page_two_problem_keeps_page_one(
     env = {**FAST, "MONITOR_HTTP__MAX_BYTES": "100000"}
     report = cycle(home, server, [{"id": "fr", "type": "federal_register", "url": server.url("/p1.json")}], **env)
     assert (report["fr"]["outcome"], report["fr"]["new"], report["fr"]["error"]) == ("new", 2, None)
+    assert report["fr"]["warnings"] == [warning]
     assert stored(home, "fr") == [
         ("fr:2026-10", "https://www.federalregister.gov/d/2026-10", "Notice 1.0"),
         ("fr:2026-11", "https://www.federalregister.gov/d/2026-11", "Notice 1.1"),
@@ -143,6 +144,16 @@ def test_federal_register_page_two_problem_keeps_page_one(
     assert (fetched.outcome, fetched.error, parsed.error) == ("fetched", None, None)
     assert fetched.warnings + parsed.warnings == (warning,)
     assert [i.key for i in parsed.items] == ["fr:2026-10", "fr:2026-11"]
+
+
+def test_poll_table_shows_a_page_two_warning(home: HomeDir, server: Server) -> None:
+    server.routes["/p1.json"] = fr_page(server, 1, "/p2.json")
+    server.routes["/p2.json"] = Response(500, b"oops")
+    write_feeds(home, [{"id": "fr", "type": "federal_register", "url": server.url("/p1.json")}])
+    r = home.cli("poll")
+    assert r.exit_code == 0, r.stderr
+    assert "(warning: page 2: HTTP 500)" in r.stdout
+    assert "0 errors" in r.stdout
 
 
 def test_federal_register_next_page_stays_on_the_api_host(home: HomeDir, server: Server) -> None:

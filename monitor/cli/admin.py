@@ -9,14 +9,14 @@ import typer
 
 from .. import config as config_mod
 from .. import home as home_mod
-from ..app import prepare_database
 from ..checks import check
 from ..clock import clock_from_env
 from ..storage import migrate
-from ..storage.engine import open_database
+from ..storage.engine import open_database, prepare_database
 from ..storage.sync import sync
 from .context import State
 from .output import console, fail, guarded
+from .safe import visible
 
 db_app = typer.Typer(help="Database maintenance.\n\nExample: monitor db upgrade", no_args_is_help=True)
 
@@ -77,7 +77,7 @@ def check_cmd(ctx: typer.Context) -> None:
         typer.echo("ok")
         return
     for line in report.config_problems + report.operational_problems:
-        typer.echo(line, err=True)
+        typer.echo(visible(line), err=True)
     raise typer.Exit(report.exit_code)
 
 

@@ -70,7 +70,9 @@ def poll(
             str(o.updated),
             str(o.items),
             fmt(o.status),
-            (o.error or "") + (f" (next check after {fmt(o.retry_after)})" if o.retry_after else ""),
+            (o.error or "")
+            + (f" (next check after {fmt(o.retry_after)})" if o.retry_after else "")
+            + "".join(f" (warning: {w})" for w in o.warnings),
         )
     out.print(t)
     for d in report.deferred:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -111,3 +112,25 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("monitor_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def prepare_database(db: Database) -> None:
+    """Make sure a SQLite database file can be opened, creating its directory: one error line naming the path
+    (StorageError) when it cannot, rather than whatever the first query would raise. Other backends: nothing."""
+    name = db.engine.url.database
+    if not db.is_sqlite or not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    verb = "open" if path.is_file() else "create"
+    if path.is_dir():
+        raise StorageError(f"cannot create the database at {path}: it is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StorageError(f"cannot {verb} the database at {path}: {e.strerror or e}") from e
+    try:
+        with db.engine.connect():
+            pass
+    except SQLAlchemyError as e:
+        detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        raise StorageError(f"cannot {verb} the database at {path}: {detail}") from e
