@@ -88,7 +88,9 @@ def test_keys_that_differ_only_by_unstorable_characters_are_one_item() -> None:
             guid=guid,
             link=None,
             title=f"T{n}",
-            body_html=None,
+            title_is_html=False,
+            body=None,
+            body_is_html=False,
             published=None,
             published_raw=None,
             fetched_at=NOW,
@@ -181,7 +183,9 @@ def test_redirect_rules(origin: str, location: str, allowed: list[str], refusal:
 
 def test_item_key_fallbacks_and_sanitising() -> None:
     common = dict(
-        body_html='<p onclick="x()">Hi <script>alert(1)</script><b>there</b>\x00</p>',
+        title_is_html=False,
+        body='<p onclick="x()">Hi <script>alert(1)</script><b>there</b>\x00</p>',
+        body_is_html=True,
         published=None,
         published_raw="garbage",
         fetched_at=NOW,

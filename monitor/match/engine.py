@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from ..definitions import MatchRule, MilestoneDef
 from .normalize import normalize
+from .rules import MatchRule, MilestoneRule
 from .signals import SignalRules, Vocabulary, decide_signal
 from .terms import Bounded, Term, compile_terms
 
@@ -162,11 +162,12 @@ def _breadth(term: Term) -> float:
 
 
 def build_matcher(
-    milestones: Sequence[MilestoneDef],
+    milestones: Sequence[MilestoneRule],
     aliases: Mapping[str, tuple[Term, ...]],
     signals: Mapping[str, tuple[Term, ...]],
     threshold: float = 1.0,
 ) -> Matcher:
+    """One matcher for every milestone with a rule; `aliases` and `signals` are the config's global terms."""
     m = Matcher(threshold=threshold)
     ids: dict[tuple[str, str], int] = {}
     common = Vocabulary.of(signals)  # one global vocabulary: its verdicts are cached across milestones

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import unicodedata
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
@@ -12,22 +10,8 @@ _DQUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
 _TABLE = str.maketrans(
     {**{c: "-" for c in _DASHES}, **{c: "'" for c in _SQUOTES}, **{c: '"' for c in _DQUOTES}, "\u00a0": " "}
 )
-_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
-
-
-def strip_html(text: str) -> str:
-    """Markup removed and entities decoded; block boundaries become spaces."""
-    if "<" in text:
-        text = _TAG.sub(" ", text)
-    if "&" in text:
-        text = html.unescape(text)
-    return text
 
 
 def normalize(text: str) -> str:
     """The form every term and every item text is compared in."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_TABLE).split())
-
-
-def normalize_html(text: str) -> str:
-    return normalize(strip_html(text))

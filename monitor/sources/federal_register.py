@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .items import MAX_LINE, NotAFeed, ParsedFeed, ParsedItem, dedupe, make_item, plain
+from .items import MAX_LINE, NotAFeed, ParsedFeed, ParsedItem, clean, dedupe, make_item
+from .text import html_to_text
 
 MAX_RESULTS = 5_000  # results kept of one page (the API gives at most 1,000)
 
@@ -50,7 +51,8 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
 
 
 def _error_text(errors: object) -> str:
-    """The API's `errors` (a string, or lists and objects of them) as plain text: its markup is not ours."""
+    """The API's `errors` (a string, or lists and objects of them) as plain text: any markup in them is parsed
+    away, as an error line is no place for it."""
     parts: list[str] = []
 
     def walk(v: object, depth: int) -> None:
@@ -62,7 +64,7 @@ def _error_text(errors: object) -> str:
             for x in v:
                 walk(x, depth + 1)
         elif v is not None:
-            parts.append(plain(str(v)))
+            parts.append(html_to_text(clean(str(v))))
 
     walk(errors, 0)
     return "; ".join(p for p in parts if p)[:MAX_LINE] or "(no message)"
@@ -94,7 +96,9 @@ def _item(r: Mapping[str, Any], url: str, fetched_at: dt.datetime) -> ParsedItem
         guid=f"fr:{number}" if isinstance(number, str | int) and str(number) else None,
         link=_str(r.get("html_url")),
         title=_str(r.get("title")) or "",
-        body_html=text,
+        title_is_html=False,  # the API's title and abstract are plain text
+        body=text,
+        body_is_html=False,
         published=published,
         published_raw=raw_date,
         fetched_at=fetched_at,

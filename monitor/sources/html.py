@@ -62,8 +62,10 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
             make_item(
                 guid=None,
                 link=_pick(row, select.link),
-                title=_pick(row, select.title),
-                body_html=None,
+                title=_pick(row, select.title),  # text_content(): already text
+                title_is_html=False,
+                body=None,
+                body_is_html=False,
                 published=lenient_date(raw_date),
                 published_raw=raw_date,
                 fetched_at=fetched_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
@@ -11,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from ..match.normalize import strip_html
+from .text import html_to_text, plain_text
 
 MAX_KEY = 500
 MAX_TEXT = 50_000
@@ -80,8 +81,9 @@ def header_value(text: str) -> str:
 
 
 def clean_feed(feed: ParsedFeed) -> ParsedFeed:
-    """The strings of a ParsedFeed made storable (items are already clean: make_item cleans its inputs)."""
-    title = _shorten(plain(clean(feed.title)[: MAX_TITLE * 20]), MAX_TITLE) if feed.title else None
+    """The strings of a ParsedFeed made storable (items are already clean: make_item cleans its inputs). The
+    adapter gives the feed's title as text (rss.py converts an HTML one)."""
+    title = _shorten(plain_text(clean(feed.title)[: MAX_TITLE * 20]), MAX_TITLE) if feed.title else None
     return replace(
         feed,
         title=title or None,
@@ -91,16 +93,17 @@ def clean_feed(feed: ParsedFeed) -> ParsedFeed:
     )
 
 
-def plain(text: str | None) -> str:
-    return " ".join(strip_html((text or "").replace("\x00", " ")).split())
-
-
-def sanitise(html: str | None) -> str | None:
-    if not html or not html.strip():
+def sanitise(markup: str | None) -> str | None:
+    if not markup or not markup.strip():
         return None
     return nh3.clean(
-        html.replace("\x00", ""), url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"
+        markup.replace("\x00", ""), url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"
     )
+
+
+def as_text(value: str | None, is_html: bool) -> str:
+    """A field as plain text: parsed when it is HTML, every character kept when it is not."""
+    return html_to_text(value) if is_html else plain_text(value)
 
 
 def resolve_link(link: str | None, base: str) -> str | None:
@@ -147,21 +150,24 @@ def make_item(
     guid: str | None,
     link: str | None,
     title: str | None,
-    body_html: str | None,
+    title_is_html: bool,
+    body: str | None,
+    body_is_html: bool,
     published: dt.datetime | None,
     published_raw: str | None,
     fetched_at: dt.datetime,
     base_url: str,
 ) -> ParsedItem | None:
-    """Build one item; None when it has no title, link or text (nothing to show an analyst).
+    """Build one item; None when it has no title, link or text (nothing to show an analyst). The adapter says
+    which of title and body are HTML: only those are parsed as HTML, plain text keeps every character.
 
     Every string from the source is cleaned first (clean()), so keys that differ only by NUL collapse here."""
     guid, link, title = clean_opt(guid), clean_opt(link), clean_opt(title)
-    body_html = clean(body_html[:MAX_HTML]) if body_html else None
+    body = clean(body[:MAX_HTML]) if body else None
     published_raw = clean(published_raw[:MAX_RAW_DATE]) if published_raw is not None else None
     link = resolve_link(link, base_url)
-    title_text = _shorten(plain((title or "")[: MAX_TITLE * 20]), MAX_TITLE)
-    text = plain(body_html)[:MAX_TEXT]
+    title_text = _shorten(as_text((title or "")[: MAX_TITLE * 20], title_is_html), MAX_TITLE)
+    text = as_text(body, body_is_html)[:MAX_TEXT]
     if not (title_text or link or text):
         return None
     key = (guid or "").strip() or link or _digest(f"{title_text}\n{published_raw or ''}")
@@ -170,7 +176,8 @@ def make_item(
     when = published_time(published, fetched_at)
     content_hash = _digest("\x1f".join([title_text, link or "", text, published_raw or ""]))
     shown = title_text or _shorten(text) or link or ""
-    return ParsedItem(key, link, shown, text, sanitise(body_html), when, published_raw, content_hash)
+    shown_html = sanitise(body) if body_is_html else html.escape(body, quote=False) if body and body.strip() else None
+    return ParsedItem(key, link, shown, text, shown_html, when, published_raw, content_hash)
 
 
 def _shorten(text: str, limit: int = 100) -> str:

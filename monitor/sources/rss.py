@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import html
 import itertools
 import re
 import time
@@ -13,7 +14,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from .items import NotAFeed, ParsedFeed, dedupe, make_item
+from .items import MAX_TITLE, NotAFeed, ParsedFeed, dedupe, make_item
+from .text import html_to_text
 
 # feedparser spends ~60 µs on every element: 100,000 tiny entries hold a worker for 20 s, and a million nested
 # elements (6 MB) for a minute. Both are counted in the bytes, which is fast, before parsing.
@@ -21,6 +23,8 @@ MAX_ENTRIES = 5_000
 MAX_ELEMENTS = 250_000
 _ENTRY_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
 _ANY_TAG = re.compile(rb"<[A-Za-z_]")
+# What feedparser says a text construct holds (`*_detail['type']`): these are markup, anything else is text.
+HTML_TYPES = frozenset(("text/html", "application/xhtml+xml"))
 
 
 def _when(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, str | None]:
@@ -39,13 +43,26 @@ def _when(entry: Mapping[str, Any]) -> tuple[dt.datetime | None, str | None]:
     return None, None
 
 
-def _body(entry: Mapping[str, Any]) -> str:
-    summary = entry.get("summary") or ""
-    contents = [c.get("value") or "" for c in entry.get("content") or []]
-    longest = max(contents, key=len, default="")
-    if not longest:
+def is_html(detail: Mapping[str, Any] | None, default: bool) -> bool:
+    """Whether a text construct is HTML, by the type feedparser gives it (`title_detail`, `summary_detail`, each
+    `content`): RSS titles are text unless they look like HTML, descriptions are HTML, Atom says `type=`."""
+    kind = detail.get("type") if detail else None
+    return default if not isinstance(kind, str) else kind.lower() in HTML_TYPES
+
+
+def _body(entry: Mapping[str, Any]) -> tuple[str, bool]:
+    """The entry's summary and its longest content (unless one holds the other), and whether that is HTML.
+    When only one of the two is HTML, the text one is escaped into HTML, so neither loses a character."""
+    summary: tuple[str, bool] = (entry.get("summary") or "", is_html(entry.get("summary_detail"), True))
+    contents = [(c.get("value") or "", is_html(c, True)) for c in entry.get("content") or []]
+    longest = max(contents, key=lambda c: len(c[0]), default=("", False))
+    if not longest[0]:
         return summary
-    return longest if summary and summary[:200] in longest else f"{summary}\n{longest}" if summary else longest
+    if not summary[0] or summary[0][:200] in longest[0]:
+        return longest
+    if summary[1] == longest[1]:
+        return f"{summary[0]}\n{longest[0]}", summary[1]
+    return "\n".join(v if markup else html.escape(v, quote=False) for v, markup in (summary, longest)), True
 
 
 def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.datetime) -> ParsedFeed:
@@ -72,12 +89,15 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
     items = []
     for e in entries:
         published, published_raw = _when(e)
+        content, content_is_html = _body(e)
         items.append(
             make_item(
                 guid=e.get("id"),
                 link=e.get("link"),
                 title=e.get("title"),
-                body_html=_body(e),
+                title_is_html=is_html(e.get("title_detail"), False),
+                body=content,
+                body_is_html=content_is_html,
                 published=published,
                 published_raw=published_raw,
                 fetched_at=fetched_at,
@@ -88,7 +108,10 @@ def parse(body: bytes, headers: Mapping[str, str], url: str, fetched_at: dt.date
     if entries and not kept:
         raise NotAFeed(f"{len(entries)} entries, none with a title, link or text")
     feed = d.get("feed") or {}
-    return ParsedFeed(kept, title=feed.get("title"), warnings=tuple(warnings))
+    title = feed.get("title")
+    if title and is_html(feed.get("title_detail"), False):
+        title = html_to_text(title[: MAX_TITLE * 20])  # as much as is read of an item's title
+    return ParsedFeed(kept, title=title, warnings=tuple(warnings))
 
 
 def _more_than(limit: int, tag: re.Pattern[bytes], body: bytes) -> bool:

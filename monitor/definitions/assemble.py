@@ -1,0 +1,227 @@
+"""Definitions built from the two validated files, and the checks across entries: duplicate ids, unknown
+agreements, aliases and milestones, `due.after` chains and their cycles, html feeds without `select`.
+
+Pure: no database, network or CLI. Every problem is one line naming the file, the field path and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..match.rules import MatchRule
+from ..match.terms import Term, parse_term
+from ..validation import Strict, problems
+from .models import AgreementIn, FeedIn, FeedsFile, MilestoneIn, MilestonesFile
+from .types import AgreementDef, Definitions, FeedDef, MilestoneDef, SelectDef
+from .urls import URL_RULE, is_local
+
+
+def build(
+    feeds_src: str,
+    feeds_data: Any,
+    ms_src: str,
+    ms_data: Any,
+    local_ok: Callable[[str], bool] | None = None,
+) -> tuple[Definitions | None, list[str]]:
+    """Validate both files and cross-check them; returns the definitions or every problem found. `local_ok`
+    says whether a feed's local file may be read (the loader knows the home; this module touches no disk)."""
+    out: list[str] = []
+    feeds_file, _ = _validate(FeedsFile, feeds_src, feeds_data, out)
+    ms_file, ms_broken = _validate(MilestonesFile, ms_src, ms_data, out)
+    feeds: tuple[FeedDef, ...] = ()
+    if feeds_file is not None:
+        feeds = _build_feeds(feeds_src, feeds_file, out, local_ok)
+    if ms_file is None:
+        return None, out
+    defs = _build_milestones(ms_src, ms_file, out, aliases_known="aliases" not in ms_broken)
+    if out:
+        return None, _name_entries(
+            out, [(feeds_src, "feeds", feeds_data), (ms_src, "milestones", ms_data), (ms_src, "agreements", ms_data)]
+        )
+    return Definitions(feeds=feeds, **defs), []
+
+
+def _name_entries(lines: list[str], sections: list[tuple[str, str, Any]]) -> list[str]:
+    """Add the entry's id to each problem located by index: `milestones[3].match.any: ... (milestone 'x')`."""
+    out = lines
+    for src, section, data in sections:
+        raw = data.get(section) if isinstance(data, dict) else None
+        if not isinstance(raw, list):
+            continue
+        ids = [e.get("id") if isinstance(e, dict) else None for e in raw]
+        where = re.compile(rf"^{re.escape(src)}: {section}\[(\d+)\]")
+
+        def named(line: str, ids: list[Any] = ids, where: re.Pattern[str] = where, kind: str = section[:-1]) -> str:
+            m = where.match(line)
+            if m and int(m.group(1)) < len(ids) and isinstance(ids[int(m.group(1))], str):
+                return f"{line} ({kind} {ids[int(m.group(1))]!r})"
+            return line
+
+        out = [named(line) for line in out]
+    return out
+
+
+def _validate(model: type[Strict], src: str, data: Any, out: list[str]) -> tuple[Any, set[str]]:
+    """The file's model and the top-level sections left out of it because they are broken. An unknown
+    top-level key (`milestone:` beside `milestones:`) or a broken section is reported, and the rest is still
+    validated, so one problem hides no other."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        out.append(f"{src}: (top level): expected a mapping, got {type(data).__name__}")
+        return None, set()
+    known = list(model.model_fields)
+    for key in data:
+        if key not in known:
+            out.append(f"{src}: {key}: unknown key{_hint(str(key), known)}")
+    data = {k: v for k, v in data.items() if k in known}
+    try:
+        return model.model_validate(data), set()
+    except ValidationError as e:
+        out.extend(problems(src, e))
+        broken = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
+    try:
+        return model.model_validate({k: v for k, v in data.items() if k not in broken}), broken
+    except ValidationError:  # sections are independent, so this is not expected: the problems are reported above
+        return None, broken
+
+
+def _items(model: type[Strict], src: str, section: str, raw: list[Any], out: list[str]) -> list[tuple[int, Any]]:
+    """Validate each entry of a list on its own; returns (index, model) for the valid ones."""
+    valid = []
+    for i, entry in enumerate(raw):
+        try:
+            valid.append((i, model.model_validate(entry)))
+        except ValidationError as e:
+            out.extend(problems(src, e, prefix=(section, i)))
+    return valid
+
+
+def _raw_ids(raw: list[Any]) -> list[str]:
+    return [e["id"] for e in raw if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
+
+def _duplicates(src: str, section: str, ids: list[str], out: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for i, x in enumerate(ids):
+        if x in seen:
+            out.append(f"{src}: {section}[{i}].id: duplicate id {x!r} (first at {section}[{seen[x]}])")
+        else:
+            seen[x] = i
+
+
+def _build_feeds(src: str, f: FeedsFile, out: list[str], local_ok: Callable[[str], bool] | None) -> tuple[FeedDef, ...]:
+    _duplicates(src, "feeds", _raw_ids(f.feeds), out)
+    result = []
+    for i, x in _items(FeedIn, src, "feeds", f.feeds, out):
+        if local_ok is not None and is_local(x.url) and not local_ok(x.url):
+            out.append(f"{src}: feeds[{i}].url: {URL_RULE}, got {x.url!r}")
+        if x.type == "html" and x.select is None:
+            out.append(f"{src}: feeds[{i}].select: required for an html feed ({{item, title, link, date}})")
+        if x.type != "html" and x.select is not None:
+            out.append(f"{src}: feeds[{i}].select: only html feeds take 'select'")
+        sel = SelectDef(**x.select.model_dump()) if x.select else None
+        result.append(
+            FeedDef(x.id, x.title or x.id, x.type, x.url, x.tier, tuple(x.countries), x.enabled, sel, x.max_pages)
+        )
+    return tuple(result)
+
+
+def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known: bool = True) -> dict[str, Any]:
+    """`aliases_known` is False when the aliases section is broken (and reported): references to aliases are
+    then not checked, rather than each reported as unknown."""
+    _duplicates(src, "agreements", _raw_ids(f.agreements), out)
+    _duplicates(src, "milestones", _raw_ids(f.milestones), out)
+    aliases = {k: tuple(parse_term(t) for t in v) for k, v in f.aliases.items()}
+    agreement_list = [a for _, a in _items(AgreementIn, src, "agreements", f.agreements, out)]
+    agreements = {a.id: a for a in agreement_list}
+    known_agreements = _raw_ids(f.agreements)  # an invalid agreement is reported once, not at every reference
+    milestone_ids = _raw_ids(f.milestones)
+
+    def terms(path: str, raw: list[str]) -> tuple[Term, ...]:
+        result = tuple(parse_term(t) for t in raw)
+        for t in result:
+            if t.kind == "alias" and t.text not in aliases and aliases_known:
+                out.append(f"{src}: {path}: unknown alias {t.source!r}{_hint(t.text, list(aliases), '@')}")
+        return result
+
+    signals = {k: terms(f"signals.{k}", v) for k, v in f.signals.items()}
+    milestones = []
+    for i, m in _items(MilestoneIn, src, "milestones", f.milestones, out):
+        here = f"milestones[{i}]"
+        agreement = agreements.get(m.agreement)
+        if m.agreement not in known_agreements:
+            out.append(
+                f"{src}: {here}.agreement: unknown agreement {m.agreement!r}{_hint(m.agreement, list(agreements))}"
+            )
+        due = m.due
+        if due is not None and due.kind == "after":
+            if due.after == "signed":
+                if agreement is not None and agreement.signed is None:
+                    out.append(f"{src}: {here}.due.after: agreement {agreement.id!r} has no 'signed' date")
+                elif agreement is not None and agreement.signed and due.checked_offset(agreement.signed) is None:
+                    out.append(
+                        f"{src}: {here}.due: {agreement.signed} + {due.describe().removeprefix('signing + ')} "
+                        f"is past {dt.date.max}"
+                    )
+            elif due.after is None or due.after not in milestone_ids:
+                out.append(
+                    f"{src}: {here}.due.after: unknown milestone {due.after!r}{_hint(due.after or '', milestone_ids)}"
+                )
+            elif due.after == m.id:
+                out.append(f"{src}: {here}.due.after: a milestone cannot depend on itself ({m.id!r})")
+        rule = None
+        if m.match is not None:
+            if m.match.all is None and m.match.any is None:
+                out.append(f"{src}: {here}.match: give 'all' or 'any' (or both)")
+            groups = tuple(
+                terms(f"{here}.match.all[{j}]", g if isinstance(g, list) else [g])
+                for j, g in enumerate(m.match.all or [])
+            )
+            rule = MatchRule(
+                groups,
+                terms(f"{here}.match.any", m.match.any or []),
+                terms(f"{here}.match.none", m.match.none),
+            )
+        own = tuple((k, terms(f"{here}.signals.{k}", v)) for k, v in m.signals.items())
+        milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
+    _cycles(src, milestones, {m: i for i, m in enumerate(milestone_ids)}, out)
+    agreement_defs = tuple(
+        AgreementDef(a.id, a.title, a.kind, tuple(a.parties), a.signed, a.binding, a.description.strip(), a.url)
+        for a in agreement_list
+    )
+    return {
+        "agreements": agreement_defs,
+        "milestones": tuple(milestones),
+        "aliases": aliases,
+        "signals": signals,
+    }
+
+
+def _cycles(src: str, milestones: list[MilestoneDef], index: dict[str, int], out: list[str]) -> None:
+    after = {m.id: m.due.after for m in milestones if m.due and m.due.kind == "after" and m.due.after != "signed"}
+    reported: set[str] = set()
+    for start in after:
+        path, node = [start], after.get(start)
+        while node is not None and node in after and node not in path:
+            path.append(node)
+            node = after.get(node)
+        if node is not None and node in path:
+            cycle = path[path.index(node) :]
+            key = min(cycle)
+            if key not in reported:
+                reported.add(key)
+                chain = " -> ".join([*cycle, node])
+                out.append(f"{src}: milestones[{index[cycle[0]]}].due.after: dependency cycle {chain}")
+
+
+def _hint(value: str, known: list[str], prefix: str = "") -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, known, n=2, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(prefix + c) for c in close)}?)" if close else ""
