@@ -364,6 +364,25 @@ def test_five_megabyte_title(home: HomeDir, server: Server) -> None:
     assert rows(home, "SELECT count(*) FROM items WHERE feed_id = 'title' AND published = first_seen") == [(1,)]
 
 
+def test_description_of_deeply_nested_html_keeps_its_text_not_its_html(home: HomeDir, server: Server) -> None:
+    # nh3 needs seconds for tens of thousands of nested elements (minutes for 100,000): such HTML is not kept.
+    nested = "&lt;div&gt;" * 60_000 + "Ministers met in Tokyo" + "&lt;/div&gt;" * 60_000
+    server.routes["/nested.xml"] = Response(
+        body=(
+            '<rss version="2.0"><channel><item><guid>deep</guid><title>Japan minerals talks</title>'
+            f"<link>https://example.org/deep</link><description>{nested}</description></item>"
+            "<item><guid>fine</guid><title>Fine</title><link>https://example.org/fine</link>"
+            "<description>&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;</description></item></channel></rss>"
+        ).encode()
+    )
+    report = cycle(home, server, [{"id": "nested", "type": "rss", "url": server.url("/nested.xml")}])
+    assert (report["nested"]["outcome"], report["nested"]["new"]) == ("new", 2)
+    assert stored(home, "nested", "key, text, html") == [
+        ("deep", "Ministers met in Tokyo", None),
+        ("fine", "Hello world", "<p>Hello <b>world</b></p>"),
+    ]
+
+
 def test_empty_feed_is_empty_then_unchanged(home: HomeDir, server: Server) -> None:
     server.routes["/empty.xml"] = Response(body=rss())
     server.routes["/empty.json"] = Response(body=b'{"count": 0, "results": []}', headers=JSON)

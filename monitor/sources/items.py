@@ -20,6 +20,8 @@ MAX_TITLE = 1_000  # characters kept of a title (a 5 MB "title" is not one)
 MAX_LINK = 4_096  # a longer link is not kept (cutting a URL makes it wrong)
 MAX_RAW_DATE = 200
 MAX_HTML = 500_000  # characters of an item's HTML that are sanitised and kept
+MAX_TAGS = 10_000  # more tags than this and the HTML is not kept (nh3's time grows faster than linearly with
+#                    nesting: 40,000 nested divs take 4.6 s, 10,000 take 0.45 s); its text still is
 MAX_LINE = 300  # an error or warning line
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 FUTURE_SLACK = dt.timedelta(days=2)
@@ -94,7 +96,8 @@ def clean_feed(feed: ParsedFeed) -> ParsedFeed:
 
 
 def sanitise(markup: str | None) -> str | None:
-    if not markup or not markup.strip():
+    """Safe HTML for display, or None when there is none, or when it has more than MAX_TAGS tags."""
+    if not markup or not markup.strip() or markup.count("<") > MAX_TAGS:
         return None
     return nh3.clean(
         markup.replace("\x00", ""), url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"

@@ -93,6 +93,9 @@ class _Stream(html.parser.HTMLParser):
 
 def _stream_text(markup: str) -> list[str]:
     stream = _Stream()
+    cut = markup.rfind("<")
+    if cut >= 0 and ">" not in markup[cut:]:  # a tag cut off at the end (a capped body) is not text
+        markup = markup[:cut]
     try:
         stream.feed(markup)
         stream.close()
