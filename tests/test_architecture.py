@@ -165,13 +165,14 @@ def test_match_is_pure() -> None:
     assert violations(GRAPH, "monitor.match", forbidden + USE_CASES) == []
 
 
-def test_sources_know_nothing_of_matching_or_storage() -> None:
-    forbidden = ("monitor.match", "monitor.storage", "monitor.cli")
+def test_sources_know_nothing_of_matching_storage_or_milestones() -> None:
+    forbidden = ("monitor.match", "monitor.storage", "monitor.cli", "monitor.definitions")
     assert violations(GRAPH, "monitor.sources", forbidden + USE_CASES) == []
 
 
-def test_definitions_know_nothing_of_storage_sources_or_cli() -> None:
-    forbidden = ("monitor.storage", "monitor.sources", "monitor.cli")
+def test_definitions_know_nothing_of_storage_or_cli() -> None:
+    # definitions/ builds the types that match/ (rules) and sources/ (selectors) own, as it builds config.
+    forbidden = ("monitor.storage", "monitor.cli")
     assert violations(GRAPH, "monitor.definitions", forbidden + USE_CASES) == []
 
 

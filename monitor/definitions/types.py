@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from ..match.rules import MatchRule
 from ..match.terms import Term
+from ..sources.select import SelectDef  # the html adapter owns its selector type
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,6 @@ class MilestoneDef:
     due: DueRule | None
     match: MatchRule | None
     signals: tuple[tuple[str, tuple[Term, ...]], ...] = ()
-
-
-@dataclass(frozen=True)
-class SelectDef:
-    item: str
-    title: str
-    link: str
-    date: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import brotli
 import httpx
 
 from ..clock import Clock
-from ..definitions import SelectDef
 from ..settings import Http
 from .federal_register import next_page
 from .items import clean, header_value, one_line
+from .select import SelectDef
 
 MAX_RETRY_AFTER = dt.timedelta(days=7)
 MAX_VALIDATOR = 1_024  # an ETag or Last-Modified longer than this is not kept (nor sent back)

@@ -9,8 +9,8 @@ import lxml.etree
 import lxml.html
 from dateutil import parser as dateparser
 
-from ..definitions import SelectDef
 from .items import MAX_RAW_DATE, NotAFeed, ParsedFeed, dedupe, make_item
+from .select import SelectDef
 
 MAX_ROWS = 5_000  # rows of a listing page that are read
 

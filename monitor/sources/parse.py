@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from ..definitions import SelectDef
 from . import federal_register, html, rss
 from .items import NotAFeed, ParsedFeed, clean_feed
+from .select import SelectDef
 
 
 def parse_body(
