@@ -13,31 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
-import ctypes
 import datetime as dt
-import multiprocessing
 import os
-import select
-import signal
 import socket
-import sys
-import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from .app import App
-from .clock import iso
 from .definitions import FeedDef
 from .errors import MonitorError, unknown_id
 from .evidence import match_pending
-from .sources.fetch import Fetcher, FetchResult
+from .sources.fetch import FeedState, Fetcher, FetchResult
 from .sources.items import ParsedFeed
 from .sources.parse import parse_pages
 from .storage import feeds as feed_store
 from .storage.feeds import FeedUpdate, RunInfo
+from .views import Extra, to_json
+from .workers import kill_workers, pid_alive, process_pool
 
 PoolKind = Literal["auto", "process", "thread"]
 PROCESS_POOL_FROM = 4  # feeds in a cycle before parsing moves to worker processes
@@ -57,19 +51,6 @@ class FeedOutcome:
     retry_after: dt.datetime | None = None
     warnings: tuple[str, ...] = ()  # problems that cost part of the document, not the feed: "page 2: HTTP 500"
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "outcome": self.outcome,
-            "new": self.new,
-            "updated": self.updated,
-            "items": self.items,
-            "status": self.status,
-            "error": self.error,
-            "retry_after": iso(self.retry_after),
-            "warnings": list(self.warnings),
-        }
-
 
 @dataclass(frozen=True)
 class Deferred:
@@ -79,6 +60,8 @@ class Deferred:
 
 @dataclass(frozen=True)
 class PollReport:
+    json_extras: ClassVar[tuple[Extra, ...]] = (Extra("errors"),)  # views.to_json: the document ends with it
+
     run_id: int
     started_at: dt.datetime
     finished_at: dt.datetime
@@ -91,19 +74,6 @@ class PollReport:
     @property
     def errors(self) -> int:
         return sum(1 for f in self.feeds if f.outcome == "error")
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat(),
-            "feeds": [f.as_json() for f in self.feeds],
-            "deferred": [{"id": d.id, "until": d.until.isoformat()} for d in self.deferred],
-            "new_items": self.new_items,
-            "updated_items": self.updated_items,
-            "new_matches": self.new_matches,
-            "errors": self.errors,
-        }
 
 
 # ---------------------------------------------------------------- pure decisions
@@ -229,7 +199,7 @@ def poll(
         new_matches = match_pending(app)
         finished = app.now()
         feed_store.finish_run(
-            app.db, run_id, finished, [o.as_json() for o in outcomes], new_items, updated_items, new_matches
+            app.db, run_id, finished, to_json(outcomes), new_items, updated_items, new_matches
         )
     except BaseException as e:
         _mark_ended(app, run_id, landed, e)
@@ -247,7 +217,7 @@ def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseExc
             app.db,
             run_id,
             app.now(),
-            [o.as_json() for o in landed],
+            to_json(landed),
             sum(o.new for o in landed),
             sum(o.updated for o in landed),
             0,
@@ -258,89 +228,13 @@ def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseExc
         error.add_note(f"poll run {run_id} could not be marked {state}: {again}")
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process of this host is still running (a zombie is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
-
-
 def _executor(kind: PoolKind, n_feeds: int, workers: int | None = None) -> cf.Executor:
+    """Worker processes (monitor.workers: they die with this process) for a cycle of several feeds, else one
+    thread."""
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     if kind == "process" or (kind == "auto" and n_feeds >= PROCESS_POOL_FROM and workers > 1):
-        # forkserver, not fork: a worker forked mid-cycle would inherit every open socket and database handle.
-        # The server preloads the parsers once, so each worker starts in milliseconds; this module too, whose
-        # _worker_init each worker runs first.
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["monitor.sources.parse", __name__])
-        return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),))
+        return process_pool(workers)
     return cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-parse")
-
-
-# ---------------------------------------------------------------- parse workers die with the monitor process
-#
-# Workers are children of the forkserver, not of the monitor process, and each holds the write end of the pipe
-# whose EOF tells the forkserver its client is gone: left alone, a monitor killed by any signal leaves the
-# forkserver and every worker running, each keeping the other alive. So each worker, first thing:
-# - closes its copy of that pipe: when the monitor process dies the forkserver sees EOF and exits;
-# - on Linux asks the kernel for SIGKILL when its parent (the forkserver) dies: no Python code needs to run,
-#   so even a worker stuck in C code holding the GIL goes;
-# - runs a watchdog thread that exits the worker when the monitor process is gone (the portable fallback).
-
-
-def _worker_init(monitor_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the monitor decides
-    _close_forkserver_alive_fd()
-    _die_with_parent()
-    threading.Thread(target=_watch, args=(monitor_pid,), name="monitor-watchdog", daemon=True).start()
-
-
-def _close_forkserver_alive_fd() -> None:
-    from multiprocessing import forkserver
-
-    server = getattr(forkserver, "_forkserver", None)
-    fd = getattr(server, "_forkserver_alive_fd", None)
-    if isinstance(fd, int):
-        os.close(fd)
-        server._forkserver_alive_fd = None  # type: ignore[union-attr]
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    parent = os.getppid()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-def _watch(pid: int) -> None:
-    """Exit this process as soon as process `pid` has ended."""
-    try:
-        handle = os.pidfd_open(pid)
-    except ProcessLookupError:
-        os._exit(1)
-    except (AttributeError, OSError):  # not Linux 5.3+: ask every half second
-        while pid_alive(pid):
-            time.sleep(0.5)
-        os._exit(1)
-    select.select([handle], [], [])  # readable once the process has ended
-    os._exit(1)
 
 
 class _Parsers:
@@ -385,14 +279,8 @@ class _Parsers:
         """Stop every pool; `at_once` (the cycle failed or was interrupted) kills the workers mid-parse."""
         for pool in self.all:
             if at_once:
-                _kill_workers(pool)
+                kill_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _kill_workers(pool: cf.Executor) -> None:
-    if isinstance(pool, cf.ProcessPoolExecutor):
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
-            proc.kill()
 
 
 async def _cycle(
@@ -408,7 +296,10 @@ async def _cycle(
     base_dir = app.config.home.path
 
     async def one(f: FeedDef, fetcher: Fetcher) -> FeedOutcome:
-        state = replace(states[f.id], type=f.type, url=f.url, select=f.select, max_pages=f.max_pages)
+        known = states[f.id]
+        state = FeedState(
+            f.id, f.type, f.url, known.etag, known.last_modified, known.body_hash, f.select, f.max_pages
+        )
         fetched = await fetcher.fetch(state)
         parsed = None
         if fetched.outcome == "fetched":

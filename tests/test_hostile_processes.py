@@ -137,3 +137,29 @@ def test_how_a_run_that_raised_ends() -> None:
     assert end_of(StorageError("database x: disk full")) == ("failed", "database x: disk full")
     assert end_of(KeyError("feed")) == ("failed", "KeyError: 'feed'")
     assert end_of(AssertionError()) == ("failed", "AssertionError")
+
+
+# ---------------------------------------------------------------- what the forkserver preloads
+
+HEAVY = ("sqlalchemy", "httpx", "pydantic", "yaml", "typer", "rich", "alembic", "psycopg")
+
+
+def test_workers_preload_only_the_parsers() -> None:
+    """The forkserver preloads monitor.workers, and each worker starts as a copy of it: the parsers, no database,
+    HTTP, config or CLI code."""
+    import subprocess
+    import sys
+
+    from monitor import workers
+
+    probe = "import sys, monitor.workers; print(' '.join(sorted(m for m in sys.modules if m.partition('.')[0] in "
+    probe += f"{('monitor', *HEAVY)!r})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(m for m in out if not m.startswith("monitor.sources")) == ["monitor", "monitor.workers"]
+    assert "monitor.sources.parse" in out
+    pool = workers.process_pool(1)
+    try:
+        loaded = pool.submit(eval, f"[m for m in __import__('sys').modules if m.partition('.')[0] in {HEAVY!r}]")
+        assert loaded.result(timeout=60) == []
+    finally:
+        pool.shutdown()

@@ -9,19 +9,47 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Insert, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..clock import iso
-from ..sources.fetch import FeedState
-from ..sources.items import ParsedItem
+from ..plan.items import StoredVersion, plan_items
 from .engine import Database
 from .schema import Feed, Item, PollRun
 
 CHUNK = 400  # keys per IN (...) list: well under SQLite's variable limit
+
+
+class ParsedItem(Protocol):
+    """What storage writes of a fetched item (sources' ParsedItem is one); storage knows nothing of fetching."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str | None: ...
+    @property
+    def published(self) -> dt.datetime: ...
+    @property
+    def published_raw(self) -> str | None: ...
+    @property
+    def content_hash(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a feed's last good fetch left for the next conditional GET."""
+
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -46,12 +74,10 @@ class StoredCounts:
     updated: int
 
 
-def feed_states(db: Database) -> dict[str, FeedState]:
+def feed_states(db: Database) -> dict[str, Validators]:
     """Validators of every feed row (definitions come from config)."""
     with db.read() as s:
-        return {
-            f.id: FeedState(f.id, f.type, f.url, f.etag, f.last_modified, f.body_hash) for f in s.scalars(select(Feed))
-        }
+        return {f.id: Validators(f.etag, f.last_modified, f.body_hash) for f in s.scalars(select(Feed))}
 
 
 def next_checks(db: Database) -> dict[str, dt.datetime | None]:
@@ -80,18 +106,18 @@ def apply_health(db: Database, updates: Sequence[FeedUpdate]) -> None:
 
 
 def _apply(s: Session, u: FeedUpdate, feed: Feed) -> StoredCounts:
+    """Load the stored versions of the items' keys, plan (monitor.plan.items), write the plan, then the health."""
     new = updated = 0
     if u.items:
-        existing = _existing(s, u.feed_id, [i.key for i in u.items])
-        updated = _update_changed(s, u, [i for i in u.items if i.key in existing], existing)
-        fresh = [i for i in u.items if i.key not in existing]
-        if fresh:
-            inserted = _insert_new(s, [_row(u.feed_id, i, u.checked_at) for i in fresh])
+        plan = plan_items(_existing(s, u.feed_id, [i.key for i in u.items]), u.items)
+        updated = _update_changed(s, u, plan.update)
+        if plan.insert:
+            inserted = _insert_new(s, [_row(u.feed_id, i, u.checked_at) for i in plan.insert])
             new = len(inserted)
-            lost = [i for i in fresh if i.key not in inserted]
+            lost = [i for i in plan.insert if i.key not in inserted]
             if lost:  # another writer stored these keys in the meantime: they are updates, if anything
-                again = _existing(s, u.feed_id, [i.key for i in lost])
-                updated += _update_changed(s, u, lost, again)
+                again = plan_items(_existing(s, u.feed_id, [i.key for i in lost]), lost)
+                updated += _update_changed(s, u, again.update)
     feed.last_checked = u.checked_at
     feed.last_status = u.status
     feed.next_check_after = u.next_check_after
@@ -106,28 +132,22 @@ def _apply(s: Session, u: FeedUpdate, feed: Feed) -> StoredCounts:
     return StoredCounts(new, updated)
 
 
-def _existing(s: Session, feed_id: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+def _existing(s: Session, feed_id: str, keys: Sequence[str]) -> dict[str, StoredVersion]:
     """Stored (id, content hash) of these keys of one feed."""
-    found: dict[str, tuple[int, str]] = {}
+    found: dict[str, StoredVersion] = {}
     for start in range(0, len(keys), CHUNK):
         rows = s.execute(
             select(Item.key, Item.id, Item.content_hash).where(
                 Item.feed_id == feed_id, Item.key.in_(keys[start : start + CHUNK])
             )
         )
-        found.update({k: (i, h) for k, i, h in rows})
+        found.update({k: StoredVersion(i, h) for k, i, h in rows})
     return found
 
 
-def _update_changed(
-    s: Session, u: FeedUpdate, items: Sequence[ParsedItem], existing: dict[str, tuple[int, str]]
-) -> int:
-    """Rewrite the stored items whose content changed; how many did."""
-    updated = 0
-    for it in items:
-        item_id, stored_hash = existing[it.key]
-        if stored_hash == it.content_hash:
-            continue
+def _update_changed(s: Session, u: FeedUpdate, changed: Sequence[tuple[int, ParsedItem]]) -> int:
+    """Rewrite stored items (id, new version) whose content changed; how many."""
+    for item_id, it in changed:
         s.execute(
             update(Item)
             .where(Item.id == item_id)
@@ -143,8 +163,7 @@ def _update_changed(
                 needs_match=True,
             )
         )
-        updated += 1
-    return updated
+    return len(changed)
 
 
 def _insert_new(s: Session, rows: list[dict[str, Any]]) -> set[str]:
@@ -249,22 +268,6 @@ class FeedHealth:
     last_error: str | None
     next_check_after: dt.datetime | None
     items: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "type": self.type,
-            "url": self.url,
-            "enabled": self.enabled,
-            "last_checked": iso(self.last_checked),
-            "last_success": iso(self.last_success),
-            "last_status": self.last_status,
-            "consecutive_failures": self.consecutive_failures,
-            "last_error": self.last_error,
-            "next_check_after": iso(self.next_check_after),
-            "items": self.items,
-        }
 
 
 def health(db: Database) -> list[FeedHealth]:
