@@ -48,11 +48,9 @@ def template_problems(home: Home) -> list[str]:
 
 
 def check(home: Home, environ: Mapping[str, str] | None = None) -> CheckReport:
-    from sqlalchemy import func, select
-
     from .storage import migrate
     from .storage.engine import open_database, prepare_database
-    from .storage.schema import Subscriber
+    from .storage.milestones import subscriber_count
 
     report = CheckReport()
     cfg, found = config_mod.problems(home, environ)
@@ -73,8 +71,7 @@ def check(home: Home, environ: Mapping[str, str] | None = None) -> CheckReport:
                 f"database {db.safe_url} is at revision {rev or 'none'}, not {head} (run 'monitor db upgrade')"
             )
         if rev is not None:
-            with db.read() as s:
-                subscribers = s.scalar(select(func.count()).select_from(Subscriber)) or 0
+            subscribers = subscriber_count(db)
             smtp = cfg.settings.smtp
             if subscribers and not (smtp.host and smtp.from_):
                 report.config_problems.append(

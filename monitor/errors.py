@@ -33,20 +33,8 @@ class InputError(MonitorError):
     exit_code = 2
 
 
-class FetchError(MonitorError):
-    pass
-
-
-class ParseError(MonitorError):
-    pass
-
-
 class StorageError(MonitorError):
-    pass
-
-
-class DeliveryError(MonitorError):
-    pass
+    """The database could not be opened, read or written."""
 
 
 def unknown_id(kind: str, value: str, known: list[str]) -> InputError:

@@ -1,115 +1,23 @@
-"""Milestone state: listing with deadlines, one milestone in full, status changes and their history."""
+"""Milestone state: listing with deadlines, one milestone in full, status changes and their history.
+
+State is read and written through storage.milestones; the views are monitor.views'."""
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from contextlib import nullcontext
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import deadlines
 from .app import App
-from .clock import iso
 from .deadlines import STATUSES, VERDICTS, Deadline, Progress
 from .definitions import AgreementDef, MilestoneDef
 from .errors import InputError, unknown_id
-from .storage.schema import Milestone, StatusChange
-
-
-@dataclass(frozen=True)
-class MilestoneView:
-    id: str
-    agreement: str
-    agreement_title: str
-    countries: tuple[str, ...]
-    title: str
-    status: str
-    status_on: dt.date | None
-    evidence_url: str | None
-    due: dt.date | None
-    due_rule: str | None
-    deadline_state: str
-    soft: bool
-    days_left: int | None
-    last_evidence: dt.datetime | None
-    quiet: bool = False
-
-    @property
-    def completed_on(self) -> dt.date | None:
-        return self.status_on if self.status in ("complete", "partial") else None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "agreement": self.agreement,
-            "title": self.title,
-            "status": self.status,
-            "status_on": iso(self.status_on),
-            "due": iso(self.due),
-            "due_rule": self.due_rule,
-            "soft_deadline": self.soft,
-            "deadline_state": self.deadline_state,
-            "days_left": self.days_left,
-            "completed_on": iso(self.completed_on),
-            "evidence_url": self.evidence_url,
-            "last_evidence": iso(self.last_evidence),
-            "quiet": self.quiet,
-            "countries": list(self.countries),
-        }
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    milestone: str
-    from_status: str
-    to_status: str
-    on: dt.date
-    recorded_at: dt.datetime
-    by: str
-    note: str | None
-    evidence_url: str | None
-    match_id: int | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "milestone": self.milestone,
-            "from": self.from_status,
-            "to": self.to_status,
-            "on": iso(self.on),
-            "recorded_at": iso(self.recorded_at),
-            "by": self.by,
-            "note": self.note,
-            "evidence_url": self.evidence_url,
-            "match_id": self.match_id,
-        }
-
-
-@dataclass(frozen=True)
-class MilestoneDetail:
-    view: MilestoneView
-    description: str
-    depends_on: str | None
-    dependants: tuple[str, ...]
-    history: tuple[HistoryRow, ...]
-    retired: bool = False
-    matches: tuple[Any, ...] = field(default=())
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            **self.view.as_json(),
-            "agreement_title": self.view.agreement_title,
-            "description": self.description,
-            "depends_on": self.depends_on,
-            "dependants": list(self.dependants),
-            "retired": self.retired,
-            "history": [h.as_json() for h in self.history],
-            "matches": [m.as_json() for m in self.matches],
-        }
+from .storage import evidence_reads
+from .storage import milestones as store
+from .storage.milestones import MilestoneRow, StatusWrite, Transaction
+from .views import HistoryRow, MilestoneDetail, MilestoneView
 
 
 @dataclass(frozen=True)
@@ -123,11 +31,7 @@ class StatusResult:
 # ---------------------------------------------------------------- reading
 
 
-def _progress(rows: list[Milestone]) -> dict[str, Progress]:
-    return {r.id: Progress(r.status, r.status_on) for r in rows}
-
-
-def _view(app: App, m: MilestoneDef, row: Milestone, progress: dict[str, Progress]) -> MilestoneView:
+def _view(app: App, m: MilestoneDef, row: MilestoneRow, progress: dict[str, Progress]) -> MilestoneView:
     agreement = app.definitions.agreement(m.agreement)
     d: Deadline = deadlines.deadline(m, agreement, progress, app.today(), app.settings.digest.due_soon_days)
     return MilestoneView(
@@ -155,11 +59,6 @@ def _view(app: App, m: MilestoneDef, row: Milestone, progress: dict[str, Progres
     )
 
 
-def _rows(app: App) -> dict[str, Milestone]:
-    with app.db.read() as s:
-        return {r.id: r for r in s.scalars(select(Milestone))}
-
-
 def list_milestones(
     app: App,
     agreement: str | None = None,
@@ -179,8 +78,8 @@ def list_milestones(
         parties = {p for a in defs.agreements for p in a.parties}
         if cc not in parties:
             raise InputError(f"unknown country {country!r} (tracked: {', '.join(sorted(parties))})")
-    rows = _rows(app)
-    progress = _progress(list(rows.values()))
+    rows = store.rows(app.db)
+    progress = store.progress_of(rows)
     out = []
     for m in defs.milestones:
         v = _view(app, m, rows[m.id], progress)
@@ -196,7 +95,7 @@ def list_milestones(
     return out
 
 
-def _lookup(app: App, milestone_id: str, session: Session | None = None) -> MilestoneDef:
+def _lookup(app: App, milestone_id: str, tx: Transaction | None = None) -> MilestoneDef:
     ids = [m.id for m in app.definitions.milestones]
     if milestone_id not in ids:
         trimmed = milestone_id.strip()
@@ -205,8 +104,7 @@ def _lookup(app: App, milestone_id: str, session: Session | None = None) -> Mile
             if trimmed in ids
             else unknown_id("milestone", milestone_id, ids)
         )
-        with app.db.read() if session is None else nullcontext(session) as s:
-            row = s.get(Milestone, milestone_id)
+        row = store.row(app.db, milestone_id, tx)
         if row is not None and row.retired_at is not None:
             raise InputError(
                 f"{error} (retired: removed from config/milestones.yaml on {app.local_date(row.retired_at)}; "
@@ -217,51 +115,33 @@ def _lookup(app: App, milestone_id: str, session: Session | None = None) -> Mile
 
 
 def history(app: App, milestone_id: str | None = None, since: dt.date | None = None) -> list[HistoryRow]:
-    with app.db.read() as s:
-        if milestone_id is not None and s.get(Milestone, milestone_id) is None:
-            raise unknown_id("milestone", milestone_id, list(s.scalars(select(Milestone.id))))
-        q = select(StatusChange).order_by(StatusChange.recorded_at.desc(), StatusChange.id.desc())
-        if milestone_id is not None:
-            q = q.where(StatusChange.milestone_id == milestone_id)
-        if since is not None:
-            q = q.where(StatusChange.on >= since)
-        return [
-            HistoryRow(
-                h.milestone_id,
-                h.from_status,
-                h.to_status,
-                h.on,
-                h.recorded_at,
-                h.by,
-                h.note,
-                h.evidence_url,
-                h.match_id,
-            )
-            for h in s.scalars(q)
-        ]
+    """Status changes, newest first; a retired milestone's too (its history is kept)."""
+    if milestone_id is not None:
+        known = store.ids(app.db)
+        if milestone_id not in known:
+            raise unknown_id("milestone", milestone_id, known)
+    return store.history(app.db, milestone_id, since)
+
+
+def _dependants(app: App, milestone_id: str) -> list[MilestoneDef]:
+    """The milestones due a set time after this one."""
+    return [d for d in app.definitions.milestones if d.due and d.due.kind == "after" and d.due.after == milestone_id]
 
 
 def show(app: App, milestone_id: str) -> MilestoneDetail:
-    rows = _rows(app)
+    """One milestone in full, with its history and its ten most recent pieces of evidence."""
+    rows = store.rows(app.db)
     m = _lookup(app, milestone_id)
-    progress = _progress(list(rows.values()))
-    dependants = tuple(
-        d.id for d in app.definitions.milestones if d.due and d.due.kind == "after" and d.due.after == m.id
-    )
+    row = rows[m.id]
     return MilestoneDetail(
-        view=_view(app, m, rows[m.id], progress),
+        view=_view(app, m, row, store.progress_of(rows)),
         description=m.description,
         depends_on=m.due.after if m.due and m.due.kind == "after" and m.due.after != "signed" else None,
-        dependants=dependants,
+        dependants=tuple(d.id for d in _dependants(app, m.id)),
+        retired=row.retired_at is not None,
         history=tuple(history(app, milestone_id)),
-        matches=tuple(_recent_evidence(app, milestone_id)),
+        matches=tuple(evidence_reads.matches(app.db, milestone=milestone_id, limit=10)),
     )
-
-
-def _recent_evidence(app: App, milestone_id: str) -> list[Any]:
-    from .evidence import list_matches  # evidence builds on tracking (review --complete), not the reverse
-
-    return list_matches(app, milestone=milestone_id, limit=10)
 
 
 # ---------------------------------------------------------------- changing
@@ -380,7 +260,7 @@ def plan_change(
     match_id: int | None = None,
     force: bool = False,
     subject: str | None = None,
-    session: Session | None = None,
+    tx: Transaction | None = None,
 ) -> Change:
     """Check everything about a status change before anything is written; raises InputError naming the problem."""
     check_status(status)
@@ -389,7 +269,7 @@ def plan_change(
     check_by(by)
     today = app.today()
     day = on or today
-    m = _lookup(app, milestone_id, session)
+    m = _lookup(app, milestone_id, tx)
     check_date(
         day,
         status,
@@ -401,45 +281,38 @@ def plan_change(
     return Change(milestone_id, status, day, evidence_url, note, by, match_id)
 
 
-def record_change(s: Session, app: App, change: Change) -> tuple[bool, str]:
+def record_change(tx: Transaction, app: App, change: Change) -> tuple[bool, str]:
     """Write one planned change in the caller's transaction: (changed, message). Locks the milestone row."""
-    row = s.get(Milestone, change.milestone_id, with_for_update=True)
-    assert row is not None  # synced from config when the app opened
+    row = store.lock(tx, change.milestone_id)
     status, on = change.status, change.on
     if row.status == status:
         when = f" on {row.status_on.isoformat()}" if row.status_on and status in VERDICTS else ""
         return False, f"{change.milestone_id} is already {status}{when}; nothing changed"
-    s.add(
-        StatusChange(
+    store.write_status(
+        tx,
+        StatusWrite(
             milestone_id=change.milestone_id,
             from_status=row.status,
             to_status=status,
             on=on,
+            status_on=on if status in VERDICTS else None,
+            evidence_url=change.evidence_url,  # the evidence of the latest change, not of an older verdict
             recorded_at=app.now(),
             by=change.by,
             note=change.note,
-            evidence_url=change.evidence_url,
             match_id=change.match_id,
-        )
+        ),
     )
     when = f" on {on.isoformat()}" if status in VERDICTS else ""
-    message = f"{change.milestone_id}: {row.status} → {status}{when}"
-    row.status = status
-    row.status_on = on if status in VERDICTS else None
-    row.evidence_url = change.evidence_url  # the evidence of the latest change, not of an older verdict
-    return True, message
+    return True, f"{change.milestone_id}: {row.status} → {status}{when}"
 
 
 def status_result(app: App, milestone_id: str, changed: bool, message: str) -> StatusResult:
     """The milestone and the milestones that count from it, as they are now."""
-    rows = _rows(app)
-    progress = _progress(list(rows.values()))
+    rows = store.rows(app.db)
+    progress = store.progress_of(rows)
     view = _view(app, app.definitions.milestone(milestone_id), rows[milestone_id], progress)
-    dependants = tuple(
-        _view(app, d, rows[d.id], progress)
-        for d in app.definitions.milestones
-        if d.due and d.due.kind == "after" and d.due.after == milestone_id
-    )
+    dependants = tuple(_view(app, d, rows[d.id], progress) for d in _dependants(app, milestone_id))
     return StatusResult(changed, message, view, dependants)
 
 
@@ -463,6 +336,6 @@ def set_status(
     change = plan_change(
         app, milestone_id, status, on=on, evidence_url=evidence_url, note=note, by=by, match_id=match_id, force=force
     )
-    with app.db.write() as s:
-        changed, message = record_change(s, app, change)
+    with app.db.write() as tx:
+        changed, message = record_change(tx, app, change)
     return status_result(app, milestone_id, changed, message)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.errors import InputError
-from monitor.evidence import parse_match_id
+from monitor.review import parse_match_id
 from tests.conftest import HomeDir, write_feeds
 from tests.httpserver import Response, Server
 

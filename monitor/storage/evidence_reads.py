@@ -1,0 +1,112 @@
+"""Evidence as people see it: matches with their items and sources, and a review's lock-and-update.
+
+Reads shared by the CLI, the digest and the published report; storage/matches.py writes what matching finds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ..views import MatchView, Source
+from .engine import EVIDENCE_LOCK, Database, serialise
+from .milestones import Transaction
+from .schema import Item, Match, MatchSource
+
+
+@dataclass(frozen=True)
+class MatchToReview:
+    """A match locked for review, with what a completion takes from its item."""
+
+    id: int
+    milestone_id: str
+    state: str
+    published: dt.datetime
+    link: str | None
+
+
+def matches(
+    db: Database,
+    *,
+    milestone: str | None = None,
+    state: str | None = None,
+    signal: str | None = None,
+    since: dt.date | None = None,
+    limit: int | None = None,
+    match_id: int | None = None,
+) -> list[MatchView]:
+    """Matches with their primary item and every source, newest item first; every condition given holds
+    (`since`: items published on or after that day, UTC)."""
+    q = select(Match, Item).join(Item, Item.id == Match.item_id)
+    if milestone:
+        q = q.where(Match.milestone_id == milestone)
+    if match_id is not None:
+        q = q.where(Match.id == match_id)
+    if state:
+        q = q.where(Match.state == state)
+    if signal:
+        q = q.where(Match.signal == signal)
+    if since:
+        q = q.where(Item.published >= dt.datetime.combine(since, dt.time(), dt.UTC))
+    q = q.order_by(Item.published.desc(), Match.id.desc())
+    if limit:
+        q = q.limit(limit)
+    with db.read() as s:
+        rows = s.execute(q).all()
+        sources: dict[int, list[Source]] = {}
+        if rows:
+            src = s.execute(
+                select(MatchSource.match_id, Item.feed_id, Item.link, Item.title)
+                .join(Item, Item.id == MatchSource.item_id)
+                .where(MatchSource.match_id.in_([m.id for m, _ in rows]))
+                .order_by(Item.id)
+            )
+            for mid, feed, link, title in src:
+                sources.setdefault(mid, []).append(Source(feed, link, title))
+        return [
+            MatchView(
+                id=m.id,
+                milestone=m.milestone_id,
+                item_title=i.title,
+                item_url=i.link,
+                published=i.published,
+                feed=i.feed_id,
+                score=m.score,
+                signal=m.signal,
+                state=m.state,
+                snippet=m.snippet,
+                terms=tuple(m.terms),
+                sources=tuple(sources.get(m.id, ())),
+                note=m.note,
+                reviewed_at=m.reviewed_at,
+            )
+            for m, i in rows
+        ]
+
+
+def lock_for_review(tx: Transaction, match_id: int) -> MatchToReview | None:
+    """The match, locked until `tx` ends (PostgreSQL: FOR UPDATE of the match row), or None. Takes the evidence
+    lock first, as evidence recording does, so a review never lands between a poll's reading of the evidence it
+    will change and its writing."""
+    serialise(tx, EVIDENCE_LOCK)
+    found = tx.execute(
+        select(Match.id, Match.milestone_id, Match.state, Item.published, Item.link)
+        .join(Item, Item.id == Match.item_id)
+        .where(Match.id == match_id)
+        .with_for_update(of=Match)
+    ).first()
+    return MatchToReview(*found) if found is not None else None
+
+
+def recent_ids(tx: Transaction, n: int = 200) -> list[int]:
+    """The ids of the `n` newest matches (for an unknown id's "did you mean")."""
+    return list(tx.scalars(select(Match.id).order_by(Match.id.desc()).limit(n)))
+
+
+def set_review(tx: Transaction, match_id: int, state: str, reviewed_at: dt.datetime, note: str | None) -> None:
+    """Record a review in `tx`: its state and time; the note, unless None (the previous note stays)."""
+    values: dict[str, object] = {"state": state, "reviewed_at": reviewed_at}
+    if note is not None:
+        values["note"] = note
+    tx.execute(update(Match).where(Match.id == match_id).values(**values))

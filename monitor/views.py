@@ -1,0 +1,178 @@
+"""What the use cases show: milestone and evidence views (frozen dataclasses), and the one serialiser that turns
+any of them, or any report, into the `--json` document (README "CLI reference" lists the shapes).
+
+The CLI, the digest and the published report all read these same views, so they never disagree.
+
+`to_json` walks dataclasses in field order. A field's `metadata` may rename its key (`json_key("from")`), leave
+it out (`HIDDEN`) or merge a nested view's keys in place (`INLINE`); a class may add computed properties with
+`json_extras = (Extra("completed_on", after="days_left"),)`. Dates and datetimes become ISO 8601, tuples lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
+
+_KEY = "json"
+_INLINE = "json_inline"
+HIDDEN: Final[Mapping[str, Any]] = MappingProxyType({_KEY: None})  # the field is not in the document
+INLINE: Final[Mapping[str, Any]] = MappingProxyType({_INLINE: True})  # a nested view's keys, merged in place
+
+
+def json_key(name: str) -> Mapping[str, Any]:
+    """Field metadata: the field's key in the document, when it differs from the attribute."""
+    return MappingProxyType({_KEY: name})
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A computed property in the document: right after the field `after`, or at the end."""
+
+    name: str
+    after: str | None = None
+
+
+def to_json(obj: Any) -> Any:
+    """`obj` as plain JSON values. Raises TypeError on a value it does not know (a bug, never swallowed)."""
+    if obj is None or isinstance(obj, str | bool | int | float):
+        return obj
+    if isinstance(obj, dt.date):  # datetime too
+        return obj.isoformat()
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return _dataclass(obj)
+    if isinstance(obj, list | tuple):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, Mapping):
+        return {_string_key(k): to_json(v) for k, v in obj.items()}
+    raise TypeError(f"to_json: cannot serialise {type(obj).__name__}")
+
+
+def _string_key(key: Any) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"to_json: a mapping key must be a string, got {type(key).__name__}")
+    return key
+
+
+def _dataclass(obj: Any) -> dict[str, Any]:
+    extras: tuple[Extra, ...] = getattr(type(obj), "json_extras", ())
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.metadata.get(_INLINE):
+            nested = to_json(value)
+            if not isinstance(nested, dict):
+                raise TypeError(f"to_json: {type(obj).__name__}.{f.name} is INLINE but not a dataclass or mapping")
+            out.update(nested)
+        else:
+            key = f.metadata.get(_KEY, f.name)
+            if key is not None:
+                out[key] = to_json(value)
+        for extra in extras:
+            if extra.after == f.name:
+                out[extra.name] = to_json(getattr(obj, extra.name))
+    names = {f.name for f in fields(obj)}
+    for extra in extras:
+        if extra.after is None:
+            out[extra.name] = to_json(getattr(obj, extra.name))
+        elif extra.after not in names:
+            raise TypeError(f"to_json: {type(obj).__name__}: {extra.name!r} follows no field {extra.after!r}")
+    return out
+
+
+# ---------------------------------------------------------------- milestones
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    """One milestone as listed: its definition, stored status and deadline as of today."""
+
+    json_extras: ClassVar[tuple[Extra, ...]] = (Extra("completed_on", after="days_left"),)
+
+    id: str
+    agreement: str
+    agreement_title: str = field(metadata=HIDDEN)  # in `show`, not in listings
+    title: str
+    status: str
+    status_on: dt.date | None
+    due: dt.date | None
+    due_rule: str | None
+    soft: bool = field(metadata=json_key("soft_deadline"))
+    deadline_state: str
+    days_left: int | None
+    evidence_url: str | None
+    last_evidence: dt.datetime | None
+    quiet: bool
+    countries: tuple[str, ...]
+
+    @property
+    def completed_on(self) -> dt.date | None:
+        return self.status_on if self.status in ("complete", "partial") else None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One status change, as recorded."""
+
+    milestone: str
+    from_status: str = field(metadata=json_key("from"))
+    to_status: str = field(metadata=json_key("to"))
+    on: dt.date
+    recorded_at: dt.datetime
+    by: str
+    note: str | None
+    evidence_url: str | None
+    match_id: int | None
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class Source:
+    """One item behind a piece of evidence."""
+
+    feed: str
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class MatchView:
+    """One piece of evidence: its primary item, every source, and how it was judged."""
+
+    id: int
+    milestone: str
+    item_title: str
+    item_url: str | None
+    published: dt.datetime
+    feed: str
+    score: float
+    signal: str
+    state: str
+    snippet: str
+    terms: tuple[str, ...]
+    sources: tuple[Source, ...]
+    note: str | None
+    reviewed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class MilestoneDetail:
+    """One milestone in full (`show`): the listing's view, then what counts, dependencies, history, evidence."""
+
+    json_extras: ClassVar[tuple[Extra, ...]] = (Extra("agreement_title", after="view"),)
+
+    view: MilestoneView = field(metadata=INLINE)
+    description: str
+    depends_on: str | None
+    dependants: tuple[str, ...]
+    retired: bool  # retired from config (a retired milestone is refused by `show` today, so false)
+    history: tuple[HistoryRow, ...]
+    matches: tuple[MatchView, ...]
+
+    @property
+    def agreement_title(self) -> str:
+        return self.view.agreement_title
