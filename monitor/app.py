@@ -13,9 +13,8 @@ from .clock import Clock, local_date, today
 from .config import Config
 from .definitions import Definitions
 from .settings import Settings
-from .storage import migrate
-from .storage.engine import Database, open_database, prepare_database
-from .storage.sync import sync
+from .setup import ready_database
+from .storage.engine import Database
 
 
 @dataclass
@@ -46,15 +45,8 @@ class App:
 
 
 def open_app(home_option: str | Path | None, clock: Clock, environ: Mapping[str, str] | None = None) -> App:
-    """Locate and validate the home, open and migrate its database, and sync config into it."""
-    home = home_mod.require(home_mod.locate(home_option))
-    cfg = config_mod.load(home, environ)
-    db = open_database(cfg.database_url)
-    try:
-        prepare_database(db)
-        migrate.ensure_current(db)
-        sync(db, cfg.definitions, clock.now())
-    except BaseException:
-        db.dispose()
-        raise
+    """Locate and validate the home, open its database (migrating a SQLite one that is behind: setup.ready_database),
+    and sync config into it."""
+    cfg = config_mod.load(home_mod.find(home_option), environ)
+    db, _ = ready_database(cfg, clock, upgrade=False)
     return App(cfg, db, clock)

@@ -50,18 +50,25 @@ def require(home: Home) -> Home:
     return home
 
 
+def find(option: str | Path | None) -> Home:
+    """The home `locate` names, which must be one (NotAHomeError)."""
+    return require(locate(option))
+
+
 @dataclass
-class InitReport:
+class HomeFiles:
+    """What `create` made and kept, so that `undo` can take it back."""
+
     home: Home
     created: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     new_dirs: list[Path] = field(default_factory=list)  # directories this run created, outermost first
 
 
-def create(path: Path) -> InitReport:
+def create(path: Path) -> HomeFiles:
     """Create the home's directories and copy the shipped config files; never overwrite a file."""
     home = Home(path.expanduser().resolve())
-    report = InitReport(home)
+    report = HomeFiles(home)
     try:
         for d in (home.path, home.config_dir, home.templates_dir, home.db_dir):
             missing = [p for p in (d, *d.parents) if not p.exists()]
@@ -81,7 +88,7 @@ def create(path: Path) -> InitReport:
     return report
 
 
-def undo(report: InitReport) -> None:
+def undo(report: HomeFiles) -> None:
     """Remove what `create` made (its files, then its directories if still empty): a failed init leaves nothing."""
     for rel in report.created:
         with contextlib.suppress(OSError):

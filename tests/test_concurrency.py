@@ -94,7 +94,9 @@ STARTER = textwrap.dedent(
     """
     import sys
     from monitor.cli import main
+    import monitor.app, monitor.poll, monitor.review, monitor.tracking  # the CLI imports these lazily
     sys.argv = ["monitor", *sys.argv[1:]]
+    print("ready", file=sys.stderr, flush=True)
     sys.stdin.readline()  # start together
     main()
     """
@@ -116,7 +118,10 @@ def start_together(home: HomeDir, *commands: tuple[str, ...], **env: str) -> lis
         )
         for c in commands
     ]
-    for p in procs:
+    for p in procs:  # every process has imported everything ...
+        assert p.stderr is not None
+        assert p.stderr.readline() == "ready\n"
+    for p in procs:  # ... before any is released
         assert p.stdin is not None
         p.stdin.write("go\n")
         p.stdin.flush()

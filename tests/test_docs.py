@@ -79,6 +79,25 @@ def test_the_walk_finds_every_command() -> None:
     assert not mentions("`monitor poll [--feed ID]... [--json]`", "--fe")
 
 
+def test_a_shared_option_is_one_declaration() -> None:
+    """An option several commands take is declared once (monitor/cli/options.py): the same help and default in
+    every command, never a copy that drifts."""
+    seen: dict[str, set[tuple[str, object]]] = {}
+    users: dict[str, list[str]] = {}
+    for path, command in SUBCOMMANDS:
+        for p in command.params:
+            for opt in p.opts if p.param_type_name == "option" else ():
+                if opt.startswith("--") and opt not in HELP_OPTIONS:
+                    seen.setdefault(opt, set()).add((p.help or "", p.default))
+                    users.setdefault(opt, []).append(" ".join(path))
+    assert {opt: sorted(users[opt]) for opt in ("--json", "--by", "--force")} == {
+        "--json": ["feeds", "history", "matches", "milestones", "poll", "rematch", "show"],
+        "--by": ["complete", "review", "status"],
+        "--force": ["complete", "review", "status"],
+    }
+    assert {opt: found for opt, found in seen.items() if len(found) > 1} == {}
+
+
 @pytest.mark.parametrize(("path", "command"), SUBCOMMANDS, ids=ids(SUBCOMMANDS))
 def test_command_and_options_in_readme(path: tuple[str, ...], command: Any) -> None:
     name = "monitor " + " ".join(path)

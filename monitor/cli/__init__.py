@@ -1,15 +1,18 @@
-"""The `monitor` command line: parses arguments, calls one library function, prints the result."""
+"""The `monitor` command line: parses arguments, calls one library function, prints the result.
+
+Building the app imports typer and nothing of the library: each command imports what it needs when it runs, so
+`monitor --version` and `--help` start at once (tests/test_startup.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import gc
 from typing import Annotated
 
 import typer
 
 from .. import __version__
-from . import admin, evidence, milestones, sources
-from .context import State
+from . import admin, evidence, milestones, options, sources
+from .context import State, starting_up
 
 app = typer.Typer(
     name="monitor",
@@ -31,14 +34,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    home: Annotated[
-        Path | None,
-        typer.Option(
-            "--home",
-            help="The home directory (default: $MONITOR_HOME, else the current directory).",
-            show_default=False,
-        ),
-    ] = None,
+    home: options.Home = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -53,4 +49,11 @@ evidence.register(app)
 
 
 def main() -> None:
-    app()
+    """The console script: the collector is paused while the command starts (context.starting_up) and, at exit,
+    everything is frozen so that interpreter shutdown does not scan it all one last time (gc.freeze: exit still
+    runs atexit handlers and flushes output as usual)."""
+    starting_up()
+    try:
+        app()
+    finally:
+        gc.freeze()

@@ -7,16 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .. import config as config_mod
-from .. import home as home_mod
-from ..checks import check
-from ..clock import clock_from_env
-from ..storage import migrate
-from ..storage.engine import open_database, prepare_database
-from ..storage.sync import sync
-from .context import State
-from .output import console, fail, guarded
-from .safe import visible
+from .context import guarded, home_option
 
 db_app = typer.Typer(help="Database maintenance.\n\nExample: monitor db upgrade", no_args_is_help=True)
 
@@ -25,11 +16,6 @@ def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("check")(check_cmd)
     app.add_typer(db_app, name="db")
-
-
-def _home(ctx: typer.Context) -> home_mod.Home:
-    state: State = ctx.find_root().obj or State()
-    return home_mod.locate(state.home)
 
 
 @guarded
@@ -41,28 +27,18 @@ def init(
 
     Example: monitor init ~/monitor-home
     """
-    target = path if path is not None else _home(ctx).path
-    clock = clock_from_env()
-    report = home_mod.create(target)
-    try:
-        cfg = config_mod.load(report.home)
-        db = open_database(cfg.database_url)
-        try:
-            prepare_database(db)
-            migrate.upgrade(db)
-            sync(db, cfg.definitions, clock.now())
-        finally:
-            db.dispose()
-    except BaseException:
-        home_mod.undo(report)  # a home without a usable database is half made: leave nothing
-        raise
+    from ..clock import clock_from_env
+    from ..setup import init_home
+    from .output import console
+
+    report = init_home(path if path is not None else home_option(ctx), clock_from_env())
     out = console()
     for name in report.created:
         out.print(f"created {name}")
     for name in report.kept:
         out.print(f"kept existing {name}")
-    out.print(f"database {db.safe_url} is ready")
-    out.print(f"home ready at {report.home.path}; next: monitor --home {report.home.path} milestones")
+    out.print(f"database {report.database} is ready")
+    out.print(f"home ready at {report.home}; next: monitor --home {report.home} milestones")
 
 
 @guarded
@@ -71,8 +47,11 @@ def check_cmd(ctx: typer.Context) -> None:
 
     Example: monitor --home ~/monitor-home check
     """
-    home = home_mod.require(_home(ctx))
-    report = check(home)
+    from ..checks import check
+    from ..home import find
+    from .safe import visible
+
+    report = check(find(home_option(ctx)))
     if report.ok:
         typer.echo("ok")
         return
@@ -88,20 +67,11 @@ def db_upgrade(ctx: typer.Context) -> None:
 
     Example: MONITOR_DATABASE_URL=postgresql+psycopg://user@db/monitor monitor db upgrade
     """
-    home = home_mod.require(_home(ctx))
-    clock = clock_from_env()
-    cfg = config_mod.load(home)
-    db = open_database(cfg.database_url)
-    try:
-        prepare_database(db)
-        before, after = migrate.upgrade(db)
-        sync(db, cfg.definitions, clock.now())
-    finally:
-        db.dispose()
-    if before == after:
-        typer.echo(f"database {db.safe_url} is already at revision {after}")
+    from ..clock import clock_from_env
+    from ..setup import upgrade_home
+
+    done = upgrade_home(home_option(ctx), clock_from_env())
+    if done.changed:
+        typer.echo(f"database {done.database} upgraded from {done.before or 'empty'} to {done.after}")
     else:
-        typer.echo(f"database {db.safe_url} upgraded from {before or 'empty'} to {after}")
-
-
-__all__ = ["register", "fail"]
+        typer.echo(f"database {done.database} is already at revision {done.after}")

@@ -1,25 +1,31 @@
-"""What every command shares: the --home option, opening the app once, and stopping cleanly on SIGTERM."""
+"""What every command shares: the --home state, opening the app once, turning errors into one `error:` line and
+an exit status, and stopping cleanly on SIGTERM.
+
+Only typer and the standard library at import time: the library is imported when a command runs."""
 
 from __future__ import annotations
 
-import asyncio
-import getpass
+import functools
+import gc
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from ..app import App, open_app
-from ..clock import clock_from_env
-from .output import fail
+from ..errors import MonitorError
+
+if TYPE_CHECKING:
+    from ..app import App
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -27,12 +33,48 @@ class State:
     home: str | None = None
 
 
-def open_from(ctx: typer.Context) -> App:
+def home_option(ctx: typer.Context) -> str | None:
+    """The global --home, as given (None: $MONITOR_HOME, else the current directory)."""
     state: State = ctx.find_root().obj or State()
-    return open_app(state.home, clock_from_env())
+    return state.home
+
+
+def open_from(ctx: typer.Context) -> App:
+    from ..app import open_app
+    from ..clock import clock_from_env
+
+    app = open_app(home_option(ctx), clock_from_env())
+    started()
+    return app
+
+
+_paused = False  # the cyclic garbage collector, paused by starting_up()
+
+
+def starting_up() -> None:
+    """Pause the cyclic garbage collector while a command starts: start-up makes tens of thousands of objects that
+    live as long as the process (modules, classes, ORM mappings, the config), and the collector would scan them
+    again and again while they are made. The console script's main() calls this; in-process callers (tests) do
+    not, and nothing changes for them."""
+    global _paused
+    if gc.isenabled():
+        gc.disable()
+        _paused = True
+
+
+def started() -> None:
+    """Start-up is over (the library imported, the home opened): what exists now is frozen out of the collector's
+    way, and collection resumes for the command's own work (a poll's items, a rematch)."""
+    global _paused
+    if _paused:
+        _paused = False
+        gc.freeze()
+        gc.enable()
 
 
 def default_user() -> str:
+    import getpass
+
     try:
         return os.environ.get("MONITOR_USER") or getpass.getuser()
     except (KeyError, OSError):
@@ -46,6 +88,29 @@ def with_app(ctx: typer.Context, use: Callable[[App], T]) -> T:
         return use(app)
     finally:
         app.close()
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    from .safe import visible
+
+    sys.stderr.write(f"error: {' '.join(visible(message).split())}\n")
+    sys.stderr.flush()
+    return typer.Exit(code)
+
+
+def guarded(fn: F) -> F:
+    """Turn MonitorError into one `error:` line and its exit status."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MonitorError as e:
+            raise fail(str(e), e.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class Terminated(KeyboardInterrupt):
@@ -65,10 +130,13 @@ def stop_on_sigterm() -> Iterator[None]:
     def handler(signum: int, _frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         stop = Terminated(signal.Signals(signum).name)
+        asyncio = sys.modules.get("asyncio")  # not imported: no event loop can be running
         try:
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop() if asyncio is not None else None
         except RuntimeError:
-            raise stop from None
+            loop = None
+        if loop is None:
+            raise stop
         # Inside an event loop, raised from a callback rather than here: between task steps, so no task ends
         # with it half-done, and asyncio.run cancels every task (their cleanup runs) before it goes on.
         loop.call_soon_threadsafe(_raise, stop)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import typer
-from rich.text import Text
 
-from .. import evidence
-from ..errors import InputError
-from .context import default_user, with_app
-from .output import console, emit_json, fmt, guarded, parse_date, table
+from .context import default_user, guarded, with_app
+from .options import By, Force, Json, Milestone, Note, Since
 
 SIGNAL_STYLE = {"completion": "green", "delay": "red", "progress": "yellow", "none": "dim"}
 
@@ -24,20 +21,25 @@ def register(app: typer.Typer) -> None:
 @guarded
 def matches(
     ctx: typer.Context,
-    milestone: Annotated[str | None, typer.Option("--milestone", help="Only this milestone id.")] = None,
+    milestone: Milestone = None,
     state: Annotated[str | None, typer.Option("--state", help="new | confirmed | dismissed")] = None,
     signal: Annotated[str | None, typer.Option("--signal", help="completion | progress | delay | none")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only items published on or after YYYY-MM-DD.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
+    since: Since = None,
+    as_json: Json = False,
 ) -> None:
     """Evidence found for milestones, newest first.
 
     Example: monitor matches --state new --signal completion
     """
+    from rich.text import Text
+
+    from .. import evidence
+    from .output import console, emit_json, fmt, parse_date, table
+
     day = parse_date(since, "--since")
     rows = with_app(ctx, lambda app: evidence.list_matches(app, milestone, state, signal, day))
     if as_json:
-        emit_json([r.as_json() for r in rows])
+        emit_json(rows)
         return
     t = table(
         "id", "milestone", "published", "signal", "state", "score", "title", "sources", title=f"{len(rows)} matches"
@@ -68,12 +70,9 @@ def review(
             help="With confirm: mark the milestone complete, dated by the item, with its link as evidence.",
         ),
     ] = False,
-    note: Annotated[str | None, typer.Option("--note", help="A note kept with the review.")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who reviewed (default: $MONITOR_USER or login).")] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="With --complete: accept an item published before the agreement was signed."),
-    ] = False,
+    note: Note = None,
+    by: By = None,
+    force: Force = False,
 ) -> None:
     """Judge a piece of evidence. Nothing is written unless everything is valid: a refused --complete leaves
     the match unreviewed. An item link that is not http(s) is not kept as the evidence URL (the history row
@@ -81,15 +80,16 @@ def review(
 
     Example: monitor review 42 confirm --complete --note "MOFCOM announcement No. 70"
     """
-    number = evidence.parse_match_id(match_id)
-    if verdict not in ("confirm", "dismiss"):
-        raise InputError(f"unknown review verdict {verdict!r} (confirm or dismiss)")
+    from .. import review as reviewing
+    from .output import console, fmt
+
+    number = reviewing.parse_match_id(match_id)
     result = with_app(
         ctx,
-        lambda app: evidence.review(
+        lambda app: reviewing.review(
             app,
             number,
-            "confirm" if verdict == "confirm" else "dismiss",
+            cast(Literal["confirm", "dismiss"], verdict),  # the library refuses any other word
             complete=complete,
             note=note,
             by=default_user() if by is None else by,
@@ -107,16 +107,19 @@ def review(
 @guarded
 def rematch(
     ctx: typer.Context,
-    milestone: Annotated[str | None, typer.Option("--milestone", help="Only this milestone id.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    milestone: Milestone = None,
+    as_json: Json = False,
 ) -> None:
     """Match every stored item again after rules changed; reviewed evidence is never touched.
 
     Example: monitor rematch --milestone jp-minerals-ministerial
     """
+    from .. import evidence
+    from .output import console, emit_json
+
     report = with_app(ctx, lambda app: evidence.rematch(app, milestone))
     if as_json:
-        emit_json(report.as_json())
+        emit_json(report)
         return
     console().print(
         f"{report.items} items matched again against {len(report.milestones)} milestones: "

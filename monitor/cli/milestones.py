@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
-from .. import tracking
-from ..tracking import MilestoneView, StatusResult
-from .context import default_user, with_app
-from .output import STATE_STYLE, console, emit_json, fmt, guarded, parse_date, table
+from .context import default_user, guarded, with_app
+from .options import By, Evidence, Force, Json, MilestoneId, Note, On, Since
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
-OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the change, YYYY-MM-DD (default: today).")]
-EvidenceOpt = Annotated[str | None, typer.Option("--evidence", help="URL of the evidence.")]
-NoteOpt = Annotated[str | None, typer.Option("--note", help="A note for the history.")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who made the change (default: $MONITOR_USER or login).")]
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from ..tracking import StatusResult
+    from ..views import MilestoneView
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +29,10 @@ def _days(v: MilestoneView) -> str:
 
 
 def _state(v: MilestoneView) -> Text:
+    from rich.text import Text
+
+    from .output import STATE_STYLE
+
     label = v.deadline_state + (" (soft)" if v.soft and v.deadline_state in ("overdue", "due_soon", "upcoming") else "")
     return Text(label, style=STATE_STYLE.get(v.deadline_state, ""))
 
@@ -43,17 +44,20 @@ def milestones(
     country: Annotated[str | None, typer.Option("--country", help="Only agreements with this party (e.g. JP).")] = None,
     status_: Annotated[str | None, typer.Option("--status", help="Only this status (pending, complete ...).")] = None,
     deadline: Annotated[str | None, typer.Option("--deadline", help="Only this deadline state (overdue ...).")] = None,
-    as_json: JsonOpt = False,
+    as_json: Json = False,
 ) -> None:
     """List tracked milestones with due dates and deadline states.
 
     Example: monitor milestones --country JP --deadline overdue
     """
+    from .. import tracking
+    from .output import console, emit_json, fmt, table
+
     views, today = with_app(
         ctx, lambda app: (tracking.list_milestones(app, agreement, country, status_, deadline), app.today())
     )
     if as_json:
-        emit_json([v.as_json() for v in views])
+        emit_json(views)
         return
     t = table(
         "id",
@@ -81,16 +85,19 @@ def milestones(
 
 
 @guarded
-def show(
-    ctx: typer.Context, milestone_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False
-) -> None:
+def show(ctx: typer.Context, milestone_id: MilestoneId, as_json: Json = False) -> None:
     """One milestone in full: definition, due rule and date, status, history, recent evidence.
 
     Example: monitor show jp-minerals-ministerial
     """
+    from rich.text import Text
+
+    from .. import tracking
+    from .output import console, emit_json, fmt, table
+
     d = with_app(ctx, lambda app: tracking.show(app, milestone_id))
     if as_json:
-        emit_json(d.as_json())
+        emit_json(d)
         return
     v = d.view
     out = console()
@@ -131,6 +138,8 @@ def show(
 
 
 def _report(result: StatusResult) -> None:
+    from .output import console, fmt
+
     out = console()
     out.print(result.message)
     for dep in result.dependants:
@@ -140,14 +149,12 @@ def _report(result: StatusResult) -> None:
 @guarded
 def complete(
     ctx: typer.Context,
-    milestone_id: Annotated[str, typer.Argument(metavar="ID")],
-    on: OnOpt = None,
-    evidence: EvidenceOpt = None,
-    note: NoteOpt = None,
-    by: ByOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Accept a date before the agreement was signed (or before 1990).")
-    ] = False,
+    milestone_id: MilestoneId,
+    on: On = None,
+    evidence: Evidence = None,
+    note: Note = None,
+    by: By = None,
+    force: Force = False,
 ) -> None:
     """Mark a milestone complete; milestones due "after" it get their due date. The date cannot be in the future,
     nor before the agreement was signed (before 1990-01-01 when it has no signing date) without --force.
@@ -160,18 +167,16 @@ def complete(
 @guarded
 def status(
     ctx: typer.Context,
-    milestone_id: Annotated[str, typer.Argument(metavar="ID")],
+    milestone_id: MilestoneId,
     new_status: Annotated[
         str,
         typer.Argument(metavar="STATUS", help="pending | in_progress | stalled | complete | partial | missed"),
     ],
-    on: OnOpt = None,
-    evidence: EvidenceOpt = None,
-    note: NoteOpt = None,
-    by: ByOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Accept a verdict dated before the agreement was signed (or before 1990).")
-    ] = False,
+    on: On = None,
+    evidence: Evidence = None,
+    note: Note = None,
+    by: By = None,
+    force: Force = False,
 ) -> None:
     """Set any status. complete, partial and missed are verdicts and carry a date (--on, default today), never
     in the future; a verdict before the agreement was signed, or any date before 1990-01-01, needs --force.
@@ -191,11 +196,12 @@ def _change(
     by: str | None,
     force: bool = False,
 ) -> None:
-    tracking.check_status(new_status)
+    """The library checks status, date, URL, note and name; only --on is turned from text into a date here."""
+    from .. import tracking
+    from .output import parse_date
+
     day = parse_date(on, "--on")
-    tracking.check_url(evidence)
-    tracking.check_note(note)
-    who = tracking.check_by(default_user() if by is None else by)
+    who = default_user() if by is None else by
     result = with_app(
         ctx,
         lambda app: tracking.set_status(
@@ -209,17 +215,20 @@ def _change(
 def history(
     ctx: typer.Context,
     milestone_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this milestone.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only changes dated on or after YYYY-MM-DD.")] = None,
-    as_json: JsonOpt = False,
+    since: Since = None,
+    as_json: Json = False,
 ) -> None:
     """Status changes, newest first.
 
     Example: monitor history --since 2026-01-01
     """
+    from .. import tracking
+    from .output import console, emit_json, fmt, parse_date, table
+
     day = parse_date(since, "--since")
     rows = with_app(ctx, lambda app: tracking.history(app, milestone_id, day))
     if as_json:
-        emit_json([r.as_json() for r in rows])
+        emit_json(rows)
         return
     t = table("recorded", "milestone", "from", "to", "on", "by", "note", "evidence", title=f"{len(rows)} changes")
     for r in rows:

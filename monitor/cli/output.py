@@ -1,24 +1,23 @@
-"""Output helpers: rich tables for people, one JSON document for scripts, `error: ...` lines on stderr."""
+"""Output helpers: rich tables for people, one JSON document for scripts, `error: ...` lines on stderr (context.fail).
+
+Imported by a command when it runs (it imports rich), never when the app is built."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import typer
 from rich.console import Console, RenderableType
 from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import InputError, MonitorError
+from ..errors import InputError
+from .context import fail as fail  # the `error:` line, kept where it always was for callers
+from .context import guarded as guarded
 from .safe import json_visible, safe_text, visible
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _shown(obj: Any) -> Any:
@@ -56,35 +55,11 @@ def console(**options: Any) -> Console:
     return out
 
 
-def fail(message: str, code: int) -> typer.Exit:
-    sys.stderr.write(f"error: {' '.join(visible(message).split())}\n")
-    sys.stderr.flush()
-    return typer.Exit(code)
-
-
-def guarded(fn: F) -> F:
-    """Turn MonitorError into one `error:` line and its exit status."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except MonitorError as e:
-            raise fail(str(e), e.exit_code) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted", 130) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 def emit_json(doc: Any) -> None:
-    sys.stdout.write(json_visible(json.dumps(doc, indent=2, ensure_ascii=False, default=_default)) + "\n")
+    """One JSON document on stdout: views and reports through the one serialiser (monitor.views.to_json)."""
+    from ..views import to_json
 
-
-def _default(v: Any) -> Any:
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(v).__name__}")
+    sys.stdout.write(json_visible(json.dumps(to_json(doc), indent=2, ensure_ascii=False)) + "\n")
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

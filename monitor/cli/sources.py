@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
-from .. import poll as poll_mod
-from ..storage import feeds as feed_store
-from .context import open_from, stop_on_sigterm, with_app
-from .output import console, emit_json, fmt, guarded, table
+from .context import guarded, open_from, stop_on_sigterm, with_app
+from .options import Json
 
 OUTCOME_STYLE = {"new": "green", "unchanged": "", "empty": "yellow", "not_modified": "dim", "error": "bold red"}
 
@@ -26,7 +22,7 @@ def register(app: typer.Typer) -> None:
 def poll(
     ctx: typer.Context,
     feed: Annotated[list[str] | None, typer.Option("--feed", help="Only this feed id (repeatable).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Run one poll cycle: fetch due feeds, parse, store; per-feed outcome and totals.
 
@@ -35,6 +31,12 @@ def poll(
 
     Example: monitor poll --feed wh-presidential-actions --feed fr-ustr
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    from .. import poll as poll_mod
+    from .output import console, emit_json, fmt, table
+
     app = open_from(ctx)
     out = console()
     try:
@@ -59,7 +61,7 @@ def poll(
     finally:
         app.close()
     if as_json:
-        emit_json(report.as_json())
+        emit_json(report)
         return
     t = table("feed", "outcome", "new", "updated", "items", "status", "error", title="poll")
     for o in report.feeds:
@@ -84,17 +86,19 @@ def poll(
 
 
 @guarded
-def feeds(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
-) -> None:
+def feeds(ctx: typer.Context, as_json: Json = False) -> None:
     """Feed health, failing feeds first.
 
     Example: monitor feeds --json
     """
+    from rich.text import Text
+
+    from ..storage import feeds as feed_store
+    from .output import console, emit_json, fmt, table
+
     rows = with_app(ctx, lambda app: feed_store.health(app.db))
     if as_json:
-        emit_json([r.as_json() for r in rows])
+        emit_json(rows)
         return
     t = table(
         "id",
