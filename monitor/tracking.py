@@ -138,7 +138,6 @@ def show(app: App, milestone_id: str) -> MilestoneDetail:
         description=m.description,
         depends_on=m.due.after if m.due and m.due.kind == "after" and m.due.after != "signed" else None,
         dependants=tuple(d.id for d in _dependants(app, m.id)),
-        retired=row.retired_at is not None,
         history=tuple(history(app, milestone_id)),
         matches=tuple(evidence_reads.matches(app.db, milestone=milestone_id, limit=10)),
     )

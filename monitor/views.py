@@ -169,7 +169,6 @@ class MilestoneDetail:
     description: str
     depends_on: str | None
     dependants: tuple[str, ...]
-    retired: bool  # retired from config (a retired milestone is refused by `show` today, so false)
     history: tuple[HistoryRow, ...]
     matches: tuple[MatchView, ...]
 

@@ -247,7 +247,6 @@ def test_to_json_nested_detail_with_history_and_evidence() -> None:
         description="what counts",
         depends_on=None,
         dependants=("kr-tariff-15",),
-        retired=False,
         history=(history,),
         matches=(match,),
     )
@@ -258,13 +257,12 @@ def test_to_json_nested_detail_with_history_and_evidence() -> None:
         "description",
         "depends_on",
         "dependants",
-        "retired",
         "history",
         "matches",
     ]
     assert {k: doc[k] for k in MILESTONE_DOC} == MILESTONE_DOC
     assert doc["agreement_title"] == "US–Korea deal"
-    assert doc["dependants"] == ["kr-tariff-15"] and doc["retired"] is False
+    assert doc["dependants"] == ["kr-tariff-15"]
     assert doc["history"] == [
         {
             "milestone": "kr-final-text",
