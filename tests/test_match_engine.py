@@ -143,6 +143,50 @@ def test_milestone_signal_vocabulary_extends_global() -> None:
     assert decide_signal("Ministers convened in Tokyo", "", SignalRules.build(SIGNALS, {})) == "none"
 
 
+def test_asking_or_seeking_is_not_having() -> None:
+    rules = SignalRules.build(SIGNALS, {})
+    assert decide_signal("Seoul asks Washington to have the deal signed", "", rules) == "progress"
+    assert decide_signal("Thailand seeking the agreement signed this year", "", rules) == "progress"
+
+
+def test_milestone_none_terms_mean_about_something_else() -> None:
+    own = {"completion": (parse_term("convened"),), "none": (parse_term("framework"), parse_term("signed"))}
+    rules = SignalRules.build(SIGNALS, own)
+    assert decide_signal("Minerals framework signed in Tokyo", "", rules) == "none"  # the parent agreement
+    assert decide_signal("Ministers convened under the framework", "", rules) == "completion"  # own completion first
+    assert decide_signal("Ministers will be convened under the framework", "", rules) == "none"
+    assert decide_signal("Talks postponed", "", rules) == "delay"  # no own term: the global vocabulary
+
+
+SHIPPED_CASES = [
+    ("US, Vietnam sign trade pact", "completion"),
+    ("Malaysia pact takes effect", "completion"),
+    ("Japan, US hold first ministerial", "completion"),
+    ("Cambodia and US exchange notifications", "completion"),
+    ("Korea publishes final text", "completion"),
+    ("Japan to hold first ministerial in March", "progress"),
+    ("Seoul plans to publish the final text", "progress"),
+    ("Agreement not yet signed", "progress"),
+    ("Thailand delays signing of trade pact", "delay"),
+    ("Talks put off indefinitely", "delay"),
+    ("Pact void after court ruling", "delay"),
+    ("Negotiators agree framework in principle", "progress"),
+    ("Talks show signs of a thaw", "progress"),
+    ("Seoul asks the US to publish it in the Federal Register", "progress"),
+]
+
+
+@pytest.mark.parametrize("title,expected", SHIPPED_CASES, ids=[c[0] for c in SHIPPED_CASES])
+def test_shipped_signal_vocabulary(title: str, expected: str) -> None:
+    from pathlib import Path
+
+    from monitor import config
+    from monitor.home import Home
+
+    defs = config.load(Home(Path(__file__).resolve().parents[1]), environ={}).definitions
+    assert decide_signal(title, "", SignalRules.build(defs.signals, {})) == expected
+
+
 @pytest.mark.parametrize(
     "raw,kind,text",
     [

@@ -18,6 +18,8 @@ from .urls import URL_RULE, url_problem
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SIGNALS = ("completion", "progress", "delay")
 Signal = Literal["completion", "progress", "delay"]
+# a milestone may also name terms that mean "about something else" (the parent agreement's signing): signal `none`
+OwnSignal = Literal["completion", "progress", "delay", "none"]
 
 
 def _term(value: str) -> str:
@@ -143,7 +145,7 @@ class MilestoneIn(Strict):
     description: str = ""
     due: Due = None
     match: MatchIn | None = None
-    signals: dict[Signal, list[TermText]] = {}
+    signals: dict[OwnSignal, list[TermText]] = {}
 
 
 class MilestonesFile(Strict):

@@ -4,8 +4,9 @@ Decided on the item's title first, then on the snippet around the hits:
 1. a delay term (postponed, stalled, suspended ...) → `delay`;
 2. else a completion term that is not negated or in the future ("has not been signed", "is expected to be
    signed", "will be held") → `completion`;
-3. else a progress term, or a negated completion → `progress`;
-4. else `none`.
+3. else (a milestone's own terms only) a `none` term, e.g. the parent framework's signing → `none`;
+4. else a progress term, or a negated completion → `progress`;
+5. else `none`.
 The title decides when it has any signal; the snippet only when the title has none. A milestone's own
 vocabulary is tried before the global one, so "suspends" can be a completion for China's export controls
 while it is a delay everywhere else.
@@ -24,6 +25,10 @@ NEGATORS = frozenset(
     "not no never yet without failed fails fail hasn't haven't isn't aren't wasn't weren't won't didn't doesn't "
     "unlikely before will would could may might should expected expects expect plans plan planned aims aim to be "
     "once until unless if awaiting await pending".split()
+    # asking for, seeking or weighing something is not having it: "asks the US to publish it in the Federal Register"
+    + "ask asks asked asking request requests requested requesting seek seeks seeking sought urge urges urged "
+    "hope hopes hoped want wants considering considers consider weighs weighing mulls mulling ahead soon "
+    "proposes proposed delays delayed".split()
 )
 LOOKBACK = 4  # words before a completion term that can negate it
 
@@ -33,6 +38,7 @@ class Vocabulary:
     completion: Bounded | None  # bounded in time when a term is a regular expression from config
     delay: Bounded | None
     progress: Bounded | None
+    none: Bounded | None = None  # a milestone's own "about something else" terms: signal `none`
 
     @staticmethod
     def of(terms: Mapping[str, tuple[Term, ...]]) -> Vocabulary:
@@ -40,11 +46,11 @@ class Vocabulary:
             found = terms.get(kind, ())
             return compile_terms(tuple(found)) if found else None
 
-        return Vocabulary(rx("completion"), rx("delay"), rx("progress"))
+        return Vocabulary(rx("completion"), rx("delay"), rx("progress"), rx("none"))
 
     @property
     def any(self) -> bool:
-        return bool(self.completion or self.delay or self.progress)
+        return bool(self.completion or self.delay or self.progress or self.none)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ def _decide(text: str, rules: Vocabulary) -> str | None:
             if not _negated(text, start):
                 return "completion"
             negated_completion = True
+    if rules.none is not None and rules.none.found(text):
+        return "none"  # e.g. the parent framework's signing, for a milestone that only follows from it
     if negated_completion or (rules.progress is not None and rules.progress.found(text)):
         return "progress"
     return None

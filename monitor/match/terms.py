@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,12 +124,17 @@ def _subpatterns(av: Any, kind: type) -> Iterator[Any]:
 @dataclass(frozen=True)
 class Bounded:
     """A compiled expression. When it comes from config (`bounded`), each search gives up after REGEX_TIMEOUT_S
-    and counts as finding nothing more: one pathological pattern must not stall a poll or a rematch."""
+    and counts as finding nothing more: one pathological pattern must not stall a poll or a rematch. `extra`
+    holds the regex terms of a vocabulary whose other terms are plain (`rx`), so one regex term does not move
+    the whole vocabulary to the slower, bounded engine."""
 
     rx: Any  # re.Pattern[str], or regex.Pattern[str] when bounded
     bounded: bool
+    extra: Bounded | None = None
 
     def found(self, text: str) -> bool:
+        if self.extra is not None and self.extra.found(text):
+            return True
         if not self.bounded:
             return self.rx.search(text) is not None
         try:
@@ -138,6 +144,12 @@ class Bounded:
 
     def starts(self, text: str) -> Iterator[int]:
         """Where it occurs in `text`, in order; a timeout ends the list."""
+        if self.extra is not None:
+            yield from heapq.merge(self._starts(text), self.extra.starts(text))
+        else:
+            yield from self._starts(text)
+
+    def _starts(self, text: str) -> Iterator[int]:
         if not self.bounded:
             yield from (mo.start() for mo in self.rx.finditer(text))
             return
@@ -150,11 +162,16 @@ class Bounded:
 
 @lru_cache(maxsize=4096)
 def compile_terms(terms: tuple[Term, ...], ignore_case: bool = False) -> Bounded:
-    """One expression finding any of `terms` (not aliases); bounded in time when one of them is a regex."""
-    if any(t.kind == "regex" for t in terms):
-        source = "|".join(f"(?:{t.pattern()})" for t in terms)
-        return Bounded(regex.compile(source, regex.IGNORECASE if ignore_case else 0), True)
+    """One expression finding any of `terms` (not aliases); its regex terms, if any, bounded in time."""
+    regexes = tuple(t for t in terms if t.kind == "regex")
+    plain = tuple(t for t in terms if t.kind != "regex")
+    bounded = None
+    if regexes:
+        source = "|".join(f"(?:{t.pattern()})" for t in regexes)
+        bounded = Bounded(regex.compile(source, regex.IGNORECASE if ignore_case else 0), True)
+        if not plain:
+            return bounded
     # The boundaries once around the alternation, not in every branch: the same matches (each branch is still
     # tried in order, the end boundary backtracking into the next), twenty times faster on a vocabulary.
-    source = r"(?<!\w)(?:" + "|".join(t.body() for t in terms) + r")(?!\w)"
-    return Bounded(re.compile(source, re.IGNORECASE if ignore_case else 0), False)
+    source = r"(?<!\w)(?:" + "|".join(t.body() for t in plain) + r")(?!\w)"
+    return Bounded(re.compile(source, re.IGNORECASE if ignore_case else 0), False, bounded)
