@@ -118,9 +118,13 @@ def test_rematch_after_rule_change(home: HomeDir, server: Server) -> None:
     home.cli("review", str(before["th-full-agreement"]["id"]), "dismiss")
     text = home.milestones_yaml.read_text()
     # the analyst narrows the China rule so the story no longer holds, and widens the weather out of curiosity
-    text = text.replace('all: ["@china", ["rare earth*", "rare-earth*",', 'all: ["@china", ["rare earthquakes",')
-    text = text.replace('      all: ["@thailand", "@trade_deal"]', '      all: ["@thailand", ["@trade_deal", weather]]')
-    text = text.replace('any: ["@us", tariff, tariffs, "19%"]', 'any: ["@us", tariff, tariffs, "19%", sunny]')
+    for old, new in (
+        ('all: ["@china", ["rare earth*", "rare-earth*",', 'all: ["@china", ["rare earthquakes",'),
+        ('      all: ["@thailand", "@trade_deal"]', '      all: ["@thailand", ["@trade_deal", weather]]'),
+        ('any: ["@us", tariff, tariffs, "19%", framework*]', 'any: ["@us", tariff, tariffs, "19%", framework*, sunny]'),
+    ):
+        assert text.count(old) == 1, f"the shipped rule changed: {old}"
+        text = text.replace(old, new)
     home.milestones_yaml.write_text(text)
     r = home.cli("rematch", "--json")
     assert r.exit_code == 0, r.stderr
