@@ -133,8 +133,9 @@ class Bounded:
     extra: Bounded | None = None
 
     def found(self, text: str) -> bool:
-        if self.extra is not None and self.extra.found(text):
-            return True
+        return self._found(text) or (self.extra is not None and self.extra.found(text))  # the cheap search first
+
+    def _found(self, text: str) -> bool:
         if not self.bounded:
             return self.rx.search(text) is not None
         try:

@@ -96,12 +96,11 @@ def clean_feed(feed: ParsedFeed) -> ParsedFeed:
 
 
 def sanitise(markup: str | None) -> str | None:
-    """Safe HTML for display, or None when there is none, or when it has more than MAX_TAGS tags."""
+    """Safe HTML for display, or None when there is none, or when it has more than MAX_TAGS tags. `markup` is
+    already clean (make_item cleans every string first)."""
     if not markup or not markup.strip() or markup.count("<") > MAX_TAGS:
         return None
-    return nh3.clean(
-        markup.replace("\x00", ""), url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"
-    )
+    return nh3.clean(markup, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
 
 
 def as_text(value: str | None, is_html: bool) -> str:
