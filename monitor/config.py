@@ -186,8 +186,11 @@ def read_yaml(path: Path, label: str, out: list[str]) -> Any:
         return None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        if mark and "maximum nesting depth" in problem:  # PyYAML >= 6.0.3 stops deep nesting in its scanner
+            out.append(f"{label}: line {mark.line + 1}: YAML nested deeper than {MAX_DEPTH} levels")
+            return None
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         kind = "YAML error" if isinstance(e, yaml.constructor.ConstructorError) else "YAML syntax error"
         out.append(f"{label}: {where}{kind}: {problem}")
         return None
