@@ -19,6 +19,7 @@ and labelled, the share whose signal is the labelled one. Per milestone and over
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +43,7 @@ class Item:
     signal: str
     source: str = ""
     file: str = ""
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def load(paths: Iterable[Path]) -> list[Item]:
                     signal=str(raw.get("signal") or "none"),
                     source=str(raw.get("source") or ""),
                     file=path.name,
+                    date=raw.get("date") if isinstance(raw.get("date"), dt.date) else None,
                 )
             )
     return items
@@ -174,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for part in parts:
         chosen = [i for i in items if part_of(i.link) == part]
         found = [
-            Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary))}) for i in chosen
+            Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))}) for i in chosen
         ]
         report(part, chosen, score(chosen, found), args.quiet)
     return 0

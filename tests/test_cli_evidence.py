@@ -119,9 +119,9 @@ def test_rematch_after_rule_change(home: HomeDir, server: Server) -> None:
     text = home.milestones_yaml.read_text()
     # the analyst narrows the China rule so the story no longer holds, and widens the weather out of curiosity
     for old, new in (
-        ('all: ["@china", ["rare earth*", "rare-earth*",', 'all: ["@china", ["rare earthquakes",'),
+        ('all: ["@china", ["rare earth*", gallium,', 'all: ["@china", ["rare earthquakes",'),
         ('      all: ["@thailand", "@trade_deal"]', '      all: ["@thailand", ["@trade_deal", weather]]'),
-        ('any: ["@us", tariff, tariffs, "19%", framework*]', 'any: ["@us", tariff, tariffs, "19%", framework*, sunny]'),
+        ('any: ["@us", tariff, tariffs, "19%", framework*,', 'any: ["@us", tariff, tariffs, "19%", framework*, sunny,'),
     ):
         assert text.count(old) == 1, f"the shipped rule changed: {old}"
         text = text.replace(old, new)

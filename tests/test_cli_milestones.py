@@ -128,11 +128,15 @@ def test_filters(home: HomeDir) -> None:
         "my-notifications",
         "my-entry-into-force",
         "my-investment-screening",
+        "my-minerals-cooperation",
     }
-    assert {r["id"] for r in home.json("milestones", "--deadline", "waiting")} == {"my-entry-into-force"}
+    assert {r["id"] for r in home.json("milestones", "--deadline", "waiting")} == {
+        "my-entry-into-force",
+        "kh-entry-into-force",
+    }
     home.cli("status", "kr-tariff-15", "complete", "--on", "2025-12-01")
     assert [r["id"] for r in home.json("milestones", "--status", "complete")] == ["kr-tariff-15"]
-    assert len(home.json("milestones", "--agreement", "us-korea-deal")) == 4
+    assert len(home.json("milestones", "--agreement", "us-korea-deal")) == 5
 
 
 @pytest.mark.parametrize(
@@ -140,7 +144,7 @@ def test_filters(home: HomeDir) -> None:
     [
         (
             ["complete", "my-notifcations"],
-            "error: unknown milestone 'my-notifcations' (did you mean 'my-notifications'?)",
+            "error: unknown milestone 'my-notifcations' (did you mean 'my-notifications',",
         ),
         (["show", "jp-ministerial"], "error: unknown milestone 'jp-ministerial' (did you mean"),
         (["history", "nope-nope"], "error: unknown milestone 'nope-nope'"),
@@ -189,7 +193,7 @@ def test_broken_config_exits_2_and_writes_nothing(home: HomeDir) -> None:
     )
     r = home.cli("complete", "kr-final-text")
     assert r.exit_code == 2
-    assert r.stderr.startswith("error: config/milestones.yaml: milestones[15].due.after: unknown milestone 'my-notify'")
+    assert r.stderr.startswith("error: config/milestones.yaml: milestones[18].due.after: unknown milestone 'my-notify'")
     check = home.cli("check")
     assert check.exit_code == 2 and "unknown milestone 'my-notify'" in check.stderr
     home.milestones_yaml.write_text(text)

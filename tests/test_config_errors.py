@@ -31,7 +31,7 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
         "unknown due.after",
         "milestones.yaml",
         lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),
-        "config/milestones.yaml: milestones[15].due.after: unknown milestone 'my-notify' (did you mean 'my-notifications'?)",
+        "config/milestones.yaml: milestones[18].due.after: unknown milestone 'my-notify' (did you mean 'my-notifications'?)",
     ),
     (
         "unknown agreement",

@@ -17,7 +17,7 @@ from tests.conftest import HomeDir, write_feeds
 from tests.httpserver import Response, Server
 
 MINISTERIAL = "US and Japan hold critical minerals ministerial"
-MINISTERS = "Japan and US ministers agree on critical minerals investment"
+MINISTERS = "Japan and US ministers meet on critical minerals investment"
 
 
 def feed(*items: tuple[str, str, str | None, str]) -> bytes:

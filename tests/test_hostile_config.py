@@ -19,7 +19,7 @@ from tests.conftest import HomeDir
 MS = "config/milestones.yaml"
 FEEDS = "config/feeds.yaml"
 FIRST_DUE = "    due: {after: signed, days: 180}\n"  # jp-minerals-ministerial, milestones[0]
-FIRST_ANY = '      any: [mining, minerals, metals, "critical minerals", "rare earth*"]\n'
+FIRST_ANY = '      any: [mining, minerals, metals, "critical minerals", "rare earth*", 鉱物, レアアース, 稀土, 矿产, 광물, 희토류]\n'
 FIRST_SIGNED = "    signed: 2025-10-28\n"  # us-japan-minerals-framework, agreements[0]
 JP = "(milestone 'jp-minerals-ministerial')"
 NEW_FEED = "  - id: x\n    type: rss\n    url: {url}\n"

@@ -20,6 +20,11 @@ from .models import AgreementIn, FeedIn, FeedsFile, MilestoneIn, MilestonesFile
 from .types import AgreementDef, Definitions, FeedDef, MilestoneDef, SelectDef
 from .urls import URL_RULE, is_local
 
+# An item published more than this many days before its agreement was signed is not evidence for its milestones:
+# it is about something earlier (the 2000 US–Vietnam trade agreement, the 2023 US–Japan minerals agreement).
+# The talks that led to an agreement (a year at most, here since April 2025) still count.
+EVIDENCE_BEFORE_SIGNING_DAYS = 365
+
 
 def build(
     feeds_src: str,
@@ -137,17 +142,22 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
     then not checked, rather than each reported as unknown."""
     _duplicates(src, "agreements", _raw_ids(f.agreements), out)
     _duplicates(src, "milestones", _raw_ids(f.milestones), out)
-    aliases = {k: tuple(parse_term(t) for t in v) for k, v in f.aliases.items()}
+    everywhere = dict(f.acronyms)
+    aliases = {
+        k: _with_expansions([parse_term(t, frozenset(everywhere)) for t in v], everywhere)
+        for k, v in f.aliases.items()
+    }
     agreement_list = [a for _, a in _items(AgreementIn, src, "agreements", f.agreements, out)]
     agreements = {a.id: a for a in agreement_list}
     known_agreements = _raw_ids(f.agreements)  # an invalid agreement is reported once, not at every reference
     milestone_ids = _raw_ids(f.milestones)
 
-    def terms(path: str, raw: list[str]) -> tuple[Term, ...]:
-        result = tuple(parse_term(t) for t in raw)
+    def terms(path: str, raw: list[str], acronyms: dict[str, str | None] = everywhere) -> tuple[Term, ...]:
+        result = _with_expansions([parse_term(t, frozenset(acronyms)) for t in raw], acronyms)
         for t in result:
-            if t.kind == "alias" and t.text not in aliases and aliases_known:
-                out.append(f"{src}: {path}: unknown alias {t.source!r}{_hint(t.text, list(aliases), '@')}")
+            for name in [t.text] if t.kind == "alias" else [p.text for p in t.parts if p.kind == "alias"]:
+                if name not in aliases and aliases_known:
+                    out.append(f"{src}: {path}: unknown alias {'@' + name!r}{_hint(name, list(aliases), '@')}")
         return result
 
     signals = {k: terms(f"signals.{k}", v) for k, v in f.signals.items()}
@@ -176,19 +186,22 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
             elif due.after == m.id:
                 out.append(f"{src}: {here}.due.after: a milestone cannot depend on itself ({m.id!r})")
         rule = None
+        scope = {**everywhere, **(agreement.acronyms if agreement is not None else {})}
         if m.match is not None:
             if m.match.all is None and m.match.any is None:
                 out.append(f"{src}: {here}.match: give 'all' or 'any' (or both)")
             groups = tuple(
-                terms(f"{here}.match.all[{j}]", g if isinstance(g, list) else [g])
+                terms(f"{here}.match.all[{j}]", g if isinstance(g, list) else [g], scope)
                 for j, g in enumerate(m.match.all or [])
             )
+            signed = agreement.signed if agreement is not None else None
             rule = MatchRule(
                 groups,
-                terms(f"{here}.match.any", m.match.any or []),
-                terms(f"{here}.match.none", m.match.none),
+                terms(f"{here}.match.any", m.match.any or [], scope),
+                terms(f"{here}.match.none", m.match.none, scope),
+                signed - dt.timedelta(days=EVIDENCE_BEFORE_SIGNING_DAYS) if signed else None,
             )
-        own = tuple((k, terms(f"{here}.signals.{k}", v)) for k, v in m.signals.items())
+        own = tuple((k, terms(f"{here}.signals.{k}", v, scope)) for k, v in m.signals.items())
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
     _cycles(src, milestones, {m: i for i, m in enumerate(milestone_ids)}, out)
     agreement_defs = tuple(
@@ -201,6 +214,18 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
         "aliases": aliases,
         "signals": signals,
     }
+
+
+def _with_expansions(terms: list[Term], acronyms: dict[str, str | None]) -> tuple[Term, ...]:
+    """Each acronym term followed by its declared expansion, so `ART` also finds "Agreement on Reciprocal
+    Trade"."""
+    out: list[Term] = []
+    for t in terms:
+        out.append(t)
+        expansion = acronyms.get(t.source.strip()) if t.kind == "acronym" else None
+        if expansion:
+            out.append(parse_term(expansion))
+    return tuple(out)
 
 
 def _cycles(src: str, milestones: list[MilestoneDef], index: dict[str, int], out: list[str]) -> None:

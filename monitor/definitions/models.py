@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, PlainValidator, field_validator
 
-from ..match.terms import parse_term
+from ..match.terms import acronym, parse_term
 from ..validation import Strict
 from .due import parse_date, parse_due
 from .types import DueRule
@@ -39,6 +39,15 @@ def _terms(values: list[Any]) -> list[Any]:
         for t in v if isinstance(v, list) else [v]:
             parse_term(t)
     return values
+
+
+def _acronyms(v: dict[str, str | None]) -> dict[str, str | None]:
+    """Acronyms as declared: `ART: Agreement on Reciprocal Trade` (the expansion may be null)."""
+    for letters, expansion in v.items():
+        acronym(str(letters))
+        if expansion is not None:
+            parse_term(expansion)
+    return v
 
 
 def _country(code: str) -> str:
@@ -107,6 +116,10 @@ class AgreementIn(Strict):
     binding: bool = False
     description: str = ""
     url: str | None = None
+    # written with capitals and found only so in its milestones' rules ("ART", not "art"), with its expansion
+    acronyms: dict[str, str | None] = {}
+
+    _a = field_validator("acronyms")(_acronyms)
 
     @field_validator("parties")
     @classmethod
@@ -149,10 +162,13 @@ class MilestoneIn(Strict):
 
 
 class MilestonesFile(Strict):
+    acronyms: dict[str, str | None] = {}  # for every rule and alias: US: United States
     aliases: dict[str, list[str]] = {}
     signals: dict[Signal, list[TermText]] = {}
     agreements: list[Any] = []  # each validated on its own (AgreementIn / MilestoneIn)
     milestones: list[Any] = []
+
+    _a = field_validator("acronyms")(_acronyms)
 
     @field_validator("aliases")
     @classmethod

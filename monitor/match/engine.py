@@ -2,22 +2,26 @@
 
 Pure: plain values in, MatchResult out. Per item the cost is one normalisation, one automaton scan and a set
 check for the few milestones indexed under a term that occurred, so it barely grows with the number of rules.
+Terms the automaton cannot decide alone (a `/regex/`, an acronym's capitals, `A near B`) are checked only for a
+milestone that is already a candidate, and only once per item.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ahocorasick
 
+from .amounts import find_amounts, with_amounts
 from .normalize import normalize
 from .rules import MatchRule, MilestoneRule
-from .signals import SignalRules, Vocabulary, decide_signal
+from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
 from .terms import Bounded, Term, compile_terms
 
 TITLE_WEIGHT = 2.0
@@ -35,9 +39,10 @@ def _separators() -> dict[int, str]:
         (0x2190, 0x2200),
         (0x2500, 0x2600),
         (0x3000, 0x3040),
+        (0xFF01, 0xFF10),  # full-width punctuation that NFKC leaves (none today; kept for safety)
     ):
         table.update({c: " " for c in range(lo, hi)})
-    table.update({0xD7: " ", 0xF7: " "})
+    table.update({0xD7: " ", 0xF7: " ", 0x30FB: " "})  # ×, ÷, katakana middle dot
     return table
 
 
@@ -45,22 +50,34 @@ _SEPARATORS = _separators()
 
 
 def match_form(text: str) -> str:
-    """Casefolded words separated by single spaces, padded: ' us japan rare earth talks '."""
-    return " " + " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_SEPARATORS).split()) + " "
+    """Casefolded words separated by single spaces, padded, amounts in one form: ' us japan 550 billion deal '.
+    ASCII text skips the Unicode normalisation (NFKC and case folding of ASCII are lower())."""
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    return " " + " ".join(with_amounts(folded).translate(_SEPARATORS).split()) + " "
 
 
 def term_key(term: Term) -> str:
-    """The automaton key of a phrase or prefix term: whole words, a prefix leaves its end open."""
+    """The automaton key of a phrase or prefix term: whole words, a prefix leaves its end open; a term of a
+    script without spaces between words is a substring."""
     words = match_form(term.text).strip()
+    if term.substring:
+        return words
     return f" {words} " if term.kind == "phrase" else f" {words}"
+
+
+def acronym_keys(term: Term) -> tuple[str, ...]:
+    """Automaton keys that must occur before an acronym's capitals are checked: ' mou ', ' mous ', ' m o u '."""
+    letters = term.text
+    return (f" {letters} ", f" {letters}s ", " " + " ".join(letters) + " ")
 
 
 @dataclass(frozen=True)
 class ItemText:
-    """What the matcher reads of an item: its title and its plain text."""
+    """What the matcher reads of an item: its title, its plain text, and (when known) the day it was published."""
 
     title: str
     text: str
+    published: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -74,12 +91,89 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
+class TermHit:
+    """Where one term of a rule occurred: the term as written in the rule, the group it satisfies, the field,
+    and the offsets of its first occurrence there (in the item's title or text as stored)."""
+
+    term: str
+    group: str  # all[0], all[1] ..., any
+    field: str  # title | text
+    start: int | None  # None: the term occurred, but its place could not be mapped back (a regex on folded text)
+    end: int | None
+    matched: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why an item is evidence for a milestone, by the current rules."""
+
+    matches_now: bool  # False: the current rules no longer match it (`monitor rematch` would drop it)
+    score: float
+    hits: tuple[TermHit, ...]
+    signal: SignalReason
+
+    def lines(self) -> list[str]:
+        if not self.matches_now:
+            return ["the current rules no longer match this item"]
+        out = [
+            f"{h.group}: {h.term!r} in the {h.field}"
+            + (f" at {h.start}-{h.end}: {h.matched!r}" if h.start is not None else "")
+            for h in self.hits
+        ]
+        return [*out, f"signal {self.signal.describe()}"]
+
+
+@dataclass(frozen=True)
+class _Lazy:
+    """A term the automaton cannot decide alone: a regex (checked on the normalised text), an acronym (its
+    letters in the automaton, its capitals checked on the text as written), `A near B` (both sides in the
+    automaton, their distance checked sentence by sentence), or `title:X` (X found, and in the title). `needs`:
+    sets of ids that must each occur before the check is worth making."""
+
+    term: Term
+    needs: tuple[frozenset[int], ...]
+    rx: Bounded | None = None
+    sides: tuple[tuple[Term, ...], ...] = ()  # `near`: the terms of each side (an alias expanded)
+    inner: frozenset[int] = frozenset()  # `title:`: the ids of the term it scopes, found in the title or not
+
+
+@dataclass(frozen=True)
 class _Rule:
     milestone: str
     groups: tuple[frozenset[int], ...]  # `all` entries, then the `any` list as one more group
+    group_names: tuple[str, ...]  # all[0] ... any
     none: frozenset[int]
-    regex_ids: frozenset[int]  # regex terms anywhere in the rule: evaluated only when the rule is a candidate
+    lazy_ids: frozenset[int]  # regex, acronym and near terms anywhere in the rule: checked only for a candidate
     signals: SignalRules
+    written: Mapping[int, str]  # term id -> the term as written in this rule ("@japan" for Tokyo)
+    not_before: dt.date | None  # an item published before this is not evidence (an earlier deal)
+
+
+class _Forms:
+    """An item's text in the forms the lazy terms read, each made once and only if asked for."""
+
+    __slots__ = ("fields", "_normal", "_nfkc", "_sentences")
+
+    def __init__(self, item: ItemText) -> None:
+        self.fields = (item.title, item.text)
+        self._normal: dict[int, str] = {}
+        self._nfkc: dict[int, str] = {}
+        self._sentences: dict[int, list[list[str]]] = {}
+
+    def normal(self, i: int) -> str:
+        if i not in self._normal:
+            self._normal[i] = normalize(self.fields[i])
+        return self._normal[i]
+
+    def nfkc(self, i: int) -> str:
+        if i not in self._nfkc:
+            self._nfkc[i] = unicodedata.normalize("NFKC", self.fields[i])
+        return self._nfkc[i]
+
+    def sentences(self, i: int) -> list[list[str]]:
+        if i not in self._sentences:
+            self._sentences[i] = [match_form(s).split() for s in split_sentences(self.nfkc(i))]
+        return self._sentences[i]
 
 
 @dataclass
@@ -89,18 +183,13 @@ class Matcher:
     _terms: list[Term] = field(default_factory=list)
     _rules: dict[str, _Rule] = field(default_factory=dict)
     _index: dict[int, list[str]] = field(default_factory=dict)  # term id -> milestones anchored on it
-    _regex: dict[int, Bounded] = field(default_factory=dict)  # time-bounded: a search that times out finds nothing
+    _lazy: dict[int, _Lazy] = field(default_factory=dict)
     _always: list[str] = field(default_factory=list)  # milestones with no literal anchor (regex-only)
 
     def match(self, item: ItemText, milestones: Iterable[str] | None = None) -> list[MatchResult]:
         """Every milestone (or every one of `milestones`) whose rule the item satisfies, best first."""
         allowed = milestones if milestones is None or isinstance(milestones, frozenset) else frozenset(milestones)
-        in_title: set[int] = set()
-        in_body: set[int] = set()
-        if self._automaton is not None:
-            scan = self._automaton.iter
-            in_title = {tid for _, tid in scan(match_form(item.title))}
-            in_body = {tid for _, tid in scan(match_form(item.text))}
+        in_title, in_body = self._scan(item)
         hits = in_title | in_body
         index = self._index
         candidates: set[str] = set(self._always)
@@ -109,35 +198,57 @@ class Matcher:
             if found:
                 candidates.update(found)
         results = []
-        signal_cache: dict[tuple[int, str], str | None] = {}
-        regex_done: set[int] = set()
-        normal: list[str] = []  # title and text normalised, only if some candidate needs a regex
+        signal_cache: SignalCache = {}
+        done: set[int] = set()
+        forms: _Forms | None = None
         for mid in candidates:
             if allowed is not None and mid not in allowed:
                 continue
             rule = self._rules[mid]
-            if rule.regex_ids and not rule.regex_ids <= regex_done:
-                if not normal:
-                    normal += [normalize(item.title), normalize(item.text)]
-                for rid in rule.regex_ids - regex_done:
-                    rx = self._regex[rid]
-                    if rx.found(normal[0]):
-                        in_title.add(rid)
-                    elif rx.found(normal[1]):
-                        in_body.add(rid)
-                    regex_done.add(rid)
-                hits = in_title | in_body
-            if not rule.none.isdisjoint(hits):
+            if rule.not_before is not None and item.published is not None and item.published < rule.not_before:
                 continue
-            for group in rule.groups:  # cheap rejection first: most candidates miss a group
-                if group.isdisjoint(hits):
-                    break
-            else:
-                score = sum(TITLE_WEIGHT if not g.isdisjoint(in_title) else BODY_WEIGHT for g in rule.groups)
-                if score >= self.threshold:
-                    results.append(self._result(item, rule, score, hits, in_title, signal_cache))
+            if rule.lazy_ids and not rule.lazy_ids <= done:
+                forms = forms or _Forms(item)
+                self._check_lazy(rule.lazy_ids - done, forms, in_title, in_body, hits)
+                done |= rule.lazy_ids
+            score = self._score(rule, hits, in_title)
+            if score is not None and score >= self.threshold:
+                results.append(self._result(item, rule, score, hits, in_title, signal_cache))
         results.sort(key=lambda r: (-r.score, r.milestone))
         return results
+
+    def _scan(self, item: ItemText) -> tuple[set[int], set[int]]:
+        if self._automaton is None:
+            return set(), set()
+        scan = self._automaton.iter
+        return {tid for _, tid in scan(match_form(item.title))}, {tid for _, tid in scan(match_form(item.text))}
+
+    @staticmethod
+    def _score(rule: _Rule, hits: set[int], in_title: set[int]) -> float | None:
+        if not rule.none.isdisjoint(hits):
+            return None
+        for group in rule.groups:  # cheap rejection first: most candidates miss a group
+            if group.isdisjoint(hits):
+                return None
+        return sum(TITLE_WEIGHT if not g.isdisjoint(in_title) else BODY_WEIGHT for g in rule.groups)
+
+    def _check_lazy(
+        self, ids: Iterable[int], forms: _Forms, in_title: set[int], in_body: set[int], hits: set[int]
+    ) -> None:
+        for tid in sorted(ids):  # a scoped term after the terms it scopes (made first, so numbered lower)
+            lazy = self._lazy[tid]
+            if not all(not need.isdisjoint(hits) for need in lazy.needs):
+                continue
+            if lazy.term.kind == "title":
+                if not lazy.inner.isdisjoint(in_title):
+                    in_title.add(tid)
+                    hits.add(tid)
+                continue
+            for i, found in ((0, in_title), (1, in_body)):
+                if _lazy_found(lazy, forms, i):
+                    found.add(tid)
+                    hits.add(tid)
+                    break
 
     def _result(
         self,
@@ -146,13 +257,96 @@ class Matcher:
         score: float,
         hits: set[int],
         in_title: set[int],
-        signal_cache: dict[tuple[int, str], str | None],
+        signal_cache: SignalCache,
     ) -> MatchResult:
         used = sorted({tid for g in rule.groups for tid in g if tid in hits})
         terms = tuple(dict.fromkeys(self._terms[t].source for t in used))
-        snippet = make_snippet(item, [self._terms[t] for t in used])
-        signal = decide_signal(item.title, snippet, rule.signals, signal_cache)
-        return MatchResult(rule.milestone, score, terms, signal, snippet, bool(in_title.intersection(used)))
+        snippet = make_snippet(item, self._placed(used))
+        reason = decide_signal_reason(item.title, snippet, rule.signals, signal_cache)
+        return MatchResult(rule.milestone, score, terms, reason.signal, snippet, bool(in_title.intersection(used)))
+
+    def _sides(self, tid: int) -> tuple[tuple[Term, ...], ...] | None:
+        lazy = self._lazy.get(tid)
+        return lazy.sides if lazy is not None and lazy.sides else None
+
+    def _placed(self, used: Sequence[int]) -> list[Term]:
+        """The terms whose places a snippet is cut around: a `near` term by the terms of its sides."""
+        out = []
+        for t in used:
+            sides = self._sides(t)
+            out += [x for side in sides for x in side] if sides else [self._terms[t]]
+        return out
+
+    # ------------------------------------------------------------ explaining one match
+
+    def explain(self, item: ItemText, milestone: str) -> Explanation | None:
+        """Which terms of `milestone`'s rule occurred where in `item`, its score and why its signal is what it
+        is; None when the milestone has no rule. Offsets are into the item's title and text as given."""
+        rule = self._rules.get(milestone)
+        if rule is None:
+            return None
+        in_title, in_body = self._scan(item)
+        hits = in_title | in_body
+        forms = _Forms(item)
+        self._check_lazy(rule.lazy_ids, forms, in_title, in_body, hits)
+        score = self._score(rule, hits, in_title)
+        dated_out = rule.not_before is not None and item.published is not None and item.published < rule.not_before
+        matches_now = score is not None and score >= self.threshold and not dated_out
+        out: list[TermHit] = []
+        for name, group in zip(rule.group_names, rule.groups, strict=True):
+            for tid in sorted(group & hits):
+                term = self._terms[tid]
+                for fname, text, found in (("title", item.title, in_title), ("text", item.text, in_body)):
+                    if tid not in found:
+                        continue
+                    span = next(term_spans(term, text, self._sides(tid)), None)
+                    written = rule.written.get(tid, term.source)
+                    shown = written if written == term.source else f"{written} ({term.source})"
+                    if span is None:
+                        out.append(TermHit(shown, name, fname, None, None, ""))
+                    else:
+                        out.append(TermHit(shown, name, fname, span[0], span[1], text[span[0] : span[1]]))
+        snippet = make_snippet(item, self._placed(sorted({h for g in rule.groups for h in g if h in hits})))
+        reason = decide_signal_reason(item.title, snippet, rule.signals)
+        return Explanation(matches_now, score or 0.0, tuple(out), reason)
+
+
+def _lazy_found(lazy: _Lazy, forms: _Forms, i: int) -> bool:
+    term = lazy.term
+    if term.kind == "regex":
+        return lazy.rx is not None and lazy.rx.found(forms.normal(i))
+    if term.kind == "acronym":
+        return next(acronym_spans(term, forms.nfkc(i)), None) is not None
+    return near_found(lazy.sides, term.distance, forms.sentences(i))
+
+
+# ---------------------------------------------------------------- building
+
+
+def _lazy_closure(ids: set[int], lazy: Mapping[int, _Lazy]) -> frozenset[int]:
+    """`ids` and every lazy term they scope (a `title:` acronym needs its acronym checked first)."""
+    todo, out = list(ids), set(ids)
+    while todo:
+        for x in lazy[todo.pop()].inner:
+            if x in lazy and x not in out:
+                out.add(x)
+                todo.append(x)
+    return frozenset(out)
+
+
+def _ids_of(terms: Iterable[Term], tid: Callable[[Term], list[int]], written: dict[int, str]) -> frozenset[int]:
+    """The term ids of a group, noting in `written` how the rule wrote each (an alias member: "@japan")."""
+    out = set()
+    for t in terms:
+        for x in tid(t):
+            written.setdefault(x, t.source)
+            out.add(x)
+    return frozenset(out)
+
+
+def _as_word(term: Term) -> Term:
+    """An acronym as a plain phrase of its letters (inside `near`); any other term as it is."""
+    return Term("phrase", term.text, term.source) if term.kind == "acronym" else term
 
 
 def _breadth(term: Term) -> float:
@@ -160,6 +354,10 @@ def _breadth(term: Term) -> float:
     a phrase of several words few."""
     if term.kind == "prefix":
         return 3.0
+    if term.kind == "acronym":
+        return 2.0
+    if term.kind == "near":
+        return 0.5
     return 1.0 if " " not in term.text.strip() else 0.5
 
 
@@ -172,49 +370,169 @@ def build_matcher(
     """One matcher for every milestone with a rule; `aliases` and `signals` are the config's global terms."""
     m = Matcher(threshold=threshold)
     ids: dict[tuple[str, str], int] = {}
+    anchors: dict[int, frozenset[int]] = {}  # term id -> automaton ids whose occurrence it needs (its anchor)
     common = Vocabulary.of(signals)  # one global vocabulary: its verdicts are cached across milestones
+
+    def new_id(key: tuple[str, str], term: Term) -> tuple[int, bool]:
+        if key in ids:
+            return ids[key], False
+        ids[key] = len(m._terms)
+        m._terms.append(term)
+        return ids[key], True
+
+    def literal(key: str, term: Term) -> int:
+        tid, _ = new_id(("literal", key), term)
+        anchors.setdefault(tid, frozenset([tid]))
+        return tid
+
+    def expand(term: Term) -> list[Term]:
+        return list(aliases[term.text]) if term.kind == "alias" else [term]
 
     def tid(term: Term) -> list[int]:
         if term.kind == "alias":
             return [x for t in aliases[term.text] for x in tid(t)]
-        key = (term.kind, term_key(term) if term.kind != "regex" else term.text)
-        if key not in ids:
-            ids[key] = len(m._terms)
-            m._terms.append(term)
-            if term.kind == "regex":
-                m._regex[ids[key]] = compile_terms((term,))
-        return [ids[key]]
+        if term.kind in ("phrase", "prefix"):
+            return [literal(term_key(term), term)]
+        if term.kind == "regex":
+            i, made = new_id(("regex", term.text), term)
+            if made:
+                m._lazy[i] = _Lazy(term, (), compile_terms((term,)))
+            return [i]
+        if term.kind == "acronym":
+            i, made = new_id(("acronym", term.text), term)
+            if made:
+                keys = frozenset(literal(k, Term("phrase", k.strip(), term.source)) for k in acronym_keys(term))
+                m._lazy[i] = _Lazy(term, (keys,))
+                anchors[i] = keys
+            return [i]
+        if term.kind == "title":
+            i, made = new_id(("title", term.source.strip().casefold()), term)
+            if made:
+                inner = frozenset(tid(term.parts[0]))
+                m._lazy[i] = _Lazy(term, (inner,), inner=inner)
+                if all(x in anchors for x in inner):
+                    anchors[i] = frozenset(a for x in inner for a in anchors[x])
+            return [i]
+        # near: each side's terms are automaton keys; the pair is checked only when both sides occurred (an
+        # acronym on a side is found by its letters there, whatever its case)
+        i, made = new_id(("near", term.text), term)
+        if made:
+            sides = tuple(tuple(_as_word(t) for t in expand(part)) for part in term.parts)
+            needs = tuple(frozenset(x for t in side for x in tid(t)) for side in sides)
+            m._lazy[i] = _Lazy(term, needs, None, sides)
+            anchors[i] = needs[0]
+        return [i]
 
     for ms in milestones:
         rule: MatchRule | None = ms.match
         if rule is None:
             continue
-        groups = [frozenset(x for t in g for x in tid(t)) for g in rule.all]
+        written: dict[int, str] = {}
+        groups = [_ids_of(g, tid, written) for g in rule.all]
+        names = [f"all[{j}]" for j in range(len(groups))]
         if rule.any:
-            groups.append(frozenset(x for t in rule.any for x in tid(t)))
-        none = frozenset(x for t in rule.none for x in tid(t))
-        regex_ids = frozenset(t for g in [*groups, none] for t in g if m._terms[t].kind == "regex")
+            groups.append(_ids_of(rule.any, tid, written))
+            names.append("any")
+        none = _ids_of(rule.none, tid, written)
+        lazy_ids = _lazy_closure({t for g in [*groups, none] for t in g if t in m._lazy}, m._lazy)
         m._rules[ms.id] = _Rule(
-            ms.id, tuple(groups), none, regex_ids, SignalRules(Vocabulary.of(dict(ms.signals)), common)
+            ms.id,
+            tuple(groups),
+            tuple(names),
+            none,
+            lazy_ids,
+            SignalRules(Vocabulary.of(dict(ms.signals)), common),
+            written,
+            rule.not_before,
         )
-        literal = [g for g in groups if all(m._terms[t].kind != "regex" for t in g)]
-        if literal:
-            anchor = min(literal, key=lambda g: sum(_breadth(m._terms[t]) for t in g))
-            for anchor_id in anchor:
+        anchorable = [g for g in groups if all(t in anchors for t in g)]
+        if anchorable:
+            best = min(anchorable, key=lambda g: sum(_breadth(m._terms[t]) for t in g))
+            for anchor_id in frozenset(a for t in best for a in anchors[t]):
                 m._index.setdefault(anchor_id, []).append(ms.id)
         else:
             m._always.append(ms.id)
-    literal_terms = [(i, t) for i, t in enumerate(m._terms) if t.kind != "regex"]
-    if literal_terms:
+    keyed = [(key, i) for (kind, key), i in ids.items() if kind == "literal"]
+    if keyed:
         automaton = ahocorasick.Automaton()
-        for i, t in literal_terms:
-            automaton.add_word(term_key(t), i)
+        for key, i in keyed:
+            automaton.add_word(key, i)
         automaton.make_automaton()
         m._automaton = automaton
     return m
 
 
-# ---------------------------------------------------------------- snippets
+# ---------------------------------------------------------------- acronyms, near, sentences
+
+
+def acronym_spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
+    """Where an acronym is written as one in `text`: its letters (dots allowed: U.S.; a plural s) with at least
+    two capitals, so "ART" and "MoU" count and "art" and "Art" do not."""
+    for start, end in compile_terms((term,), ignore_case=True).spans(text):
+        if sum(c.isupper() for c in text[start:end]) >= 2:
+            yield start, end
+
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？!?；;\n]+")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st no vs jan feb mar apr jun jul aug sep sept oct nov dec inc corp co ltd gov sen rep gen prof "
+    "jr sr est approx dept".split()
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`: split after . ! ? (not after an initial such as the S of "U.S." or an abbreviation
+    such as "Mr.") and at CJK full stops, semicolons and line breaks."""
+    out: list[str] = []
+    start = 0
+    for mo in _SENTENCE_END.finditer(text):
+        word = re.search(r"(\w+)\W*$", text[start : mo.start() + 1])
+        if mo.group().startswith((".", "!", "?")) and mo.group()[0] == "." and word:
+            w = word.group(1)
+            if len(w) == 1 or w.casefold() in _ABBREVIATIONS:
+                continue
+        out.append(text[start : mo.start()])
+        start = mo.end()
+    out.append(text[start:])
+    return [s for s in out if s.strip()]
+
+
+def _positions(term: Term, words: list[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) word index of each occurrence of a phrase or prefix term in a sentence's words."""
+    key = match_form(term.text).split()
+    if not key:
+        return
+    if term.substring:
+        needle = "".join(key)
+        for i, w in enumerate(words):
+            if needle in w:
+                yield i, i
+        return
+    n = len(key)
+    prefix = term.kind == "prefix"
+    for i in range(len(words) - n + 1):
+        if words[i : i + n - 1] == key[:-1] and (
+            words[i + n - 1].startswith(key[-1]) if prefix else words[i + n - 1] == key[-1]
+        ):
+            yield i, i + n - 1
+
+
+def near_found(sides: Sequence[Sequence[Term]], distance: int, sentences: Sequence[list[str]]) -> bool:
+    """Whether a term of each side occurs in one sentence with at most `distance` words between them."""
+    for words in sentences:
+        a = [p for t in sides[0] for p in _positions(t, words)]
+        if not a:
+            continue
+        b = [p for t in sides[1] for p in _positions(t, words)]
+        for i1, j1 in a:
+            for i2, j2 in b:
+                gap = i2 - j1 - 1 if i2 > j1 else i1 - j2 - 1
+                if gap <= distance:
+                    return True
+    return False
+
+
+# ---------------------------------------------------------------- snippets and offsets
 
 SNIPPET = 240
 
@@ -222,10 +540,9 @@ SNIPPET = 240
 def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
     """About 240 characters of the item's text around its densest cluster of matched terms, whole words."""
     text = item.text or item.title
-    low = text.lower()
     spans = []
     for t in terms:
-        for start in _starts(t, text, low if len(low) == len(text) else None):
+        for start, _ in term_spans(t, text):
             spans.append(start)
             if len(spans) > 200:
                 break
@@ -242,20 +559,50 @@ def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
     return _cut(text, max(0, best - SNIPPET // 2))
 
 
-def _starts(term: Term, text: str, low: str | None) -> Iterator[int]:
-    """Where `term` occurs in `text`. An ASCII phrase or prefix: str.find of its first word in the lower-cased
-    text, each place confirmed by the term's own pattern (ten times faster than a case-insensitive regex scan,
-    which cannot skip ahead on a literal). A regex term, or a text whose lower-casing changes its length (so
-    positions would not carry over): the case-insensitive scan."""
-    if term.kind == "regex" or low is None or not term.text.isascii():
-        yield from compile_terms((term,), ignore_case=True).starts(text)
+def term_spans(
+    term: Term, text: str, sides: Sequence[Sequence[Term]] | None = None
+) -> Iterator[tuple[int, int]]:
+    """Where `term` occurs in `text` as written, in order (at most a few hundred places).
+
+    An ASCII phrase or prefix: str.find of its first word in the lower-cased text, each place confirmed by the
+    term's own pattern (ten times faster than a case-insensitive regex scan, which cannot skip ahead on a
+    literal). An amount: the amounts of the text with the same value. An acronym: where its capitals are. `A near
+    B`: where either side occurs. A regex term, or a text whose lower-casing changes its length (positions
+    would not carry over): the case-insensitive scan."""
+    if term.kind == "acronym":
+        yield from acronym_spans(term, text)
+        return
+    if term.kind == "title":
+        yield from term_spans(term.parts[0], text, sides)
+        return
+    if term.kind == "near":  # from a place of one side to the nearest place of the other
+        left_terms, right_terms = sides if sides is not None else ([term.parts[0]], [term.parts[1]])
+        left = [span for t in left_terms for span in term_spans(t, text)]
+        right = [span for t in right_terms for span in term_spans(t, text)]
+        pairs = sorted((abs(a[0] - b[0]), min(a[0], b[0]), max(a[1], b[1])) for a in left for b in right)
+        yield from ((start, end) for _, start, end in pairs[:1])
+        return
+    if term.kind in ("phrase", "prefix") and (amount := _amount_of(term)) is not None:
+        yield from ((a.start, a.end) for a in find_amounts(text) if a.canonical == amount)
+        return
+    low = text.lower()
+    if term.kind == "regex" or len(low) != len(text) or not term.text.isascii():
+        yield from compile_terms((term,), ignore_case=True).spans(text)
         return
     head, rx = _literal(term)
     at = low.find(head)
     while at >= 0:
-        if rx.match(low, at):
-            yield at
+        mo = rx.match(low, at)
+        if mo:
+            yield mo.span()
         at = low.find(head, at + 1)
+
+
+@lru_cache(maxsize=4096)
+def _amount_of(term: Term) -> str | None:
+    """The canonical amount a phrase term names ("$550 billion" → "550 billion"), if it is one."""
+    found = list(find_amounts(term.text))
+    return found[0].canonical if len(found) == 1 else None
 
 
 @lru_cache(maxsize=4096)

@@ -6,6 +6,7 @@ from the config's models.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +18,7 @@ class MatchRule:
     all: tuple[tuple[Term, ...], ...] = ()  # each group must occur (any term of the group)
     any: tuple[Term, ...] = ()  # at least one must occur (when given)
     none: tuple[Term, ...] = ()  # none may occur
+    not_before: dt.date | None = None  # an item published earlier is about something before the agreement
 
 
 class MilestoneRule(Protocol):

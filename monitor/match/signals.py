@@ -3,13 +3,14 @@
 Decided on the item's title first, then on the snippet around the hits:
 1. a delay term (postponed, stalled, suspended ...) → `delay`;
 2. else a completion term that is not negated or in the future ("has not been signed", "is expected to be
-   signed", "will be held") → `completion`;
+   signed", "will be held", "to hold"; in Japanese "開催へ", Chinese "将签署", Korean "서명 예정") → `completion`;
 3. else (a milestone's own terms only) a `none` term, e.g. the parent framework's signing → `none`;
 4. else a progress term, or a negated completion → `progress`;
 5. else `none`.
 The title decides when it has any signal; the snippet only when the title has none. A milestone's own
 vocabulary is tried before the global one, so "suspends" can be a completion for China's export controls
-while it is a delay everywhere else.
+while it is a delay everywhere else. Every decision comes with its reason (SignalReason): the word, where, which
+vocabulary, and what negated a completion.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .normalize import normalize
-from .terms import Bounded, Term, compile_terms
+from .terms import Bounded, Term, compile_terms, spaceless
 
 NEGATORS = frozenset(
     "not no never yet without failed fails fail hasn't haven't isn't aren't wasn't weren't won't didn't doesn't "
@@ -29,8 +30,34 @@ NEGATORS = frozenset(
     + "ask asks asked asking request requests requested requesting seek seeks seeking sought urge urges urged "
     "hope hopes hoped want wants considering considers consider weighs weighing mulls mulling ahead soon "
     "proposes proposed delays delayed".split()
+    # Malay, Vietnamese: "akan" / "sẽ" will, "belum" / "chưa" not yet, "tidak" / "không" not
+    + "akan belum tidak sẽ chưa không".split()
 )
 LOOKBACK = 4  # words before a completion term that can negate it
+# after a completion term: "hold ministerial next month"; a condition, "takes effect only after", "60 days after"
+FUTURE_AFTER = frozenset("next later soon tomorrow only upon once unless until days selepas apabila".split())
+LOOKAHEAD = 3  # words after a completion term that can put it in the future or make it a condition
+
+# Where words have no spaces: what just before a completion term negates it or puts it in the future, and what
+# just after it does. Single characters count only right before the term (two characters at most: 未签署, 将于
+# 签署); longer words anywhere in the six characters around it.
+# Before: Chinese/Japanese 未 "not yet", 不 "not", 将 "will", 拟 "plans to", 或 "may", 计划 "plans", 有望
+# "expected to", 准备 "prepares to", 下周 "next week"; Japanese までに "by (a date)", 来週/来月 "next week/month";
+# Korean 조만간 "soon". After: Japanese へ "towards", 予定 "scheduled", 方針 "plans", 見通し "expected", 調整
+# "arranging", 検討 "considering", せず/しない "does not", 要請 "request"; Korean 예정 "scheduled", 추진 "pursues",
+# 방침 "plans", 전망 "expected", 검토 "considers", 준비 "prepares", 요청 "requests", 않 "not", 못 "cannot", 하기로
+# "decided to", 할 "will"; Chinese 在即 "imminent".
+CJK_BEFORE_NEAR = ("未", "不", "没", "沒", "将", "將", "拟", "擬", "或", "要")
+CJK_BEFORE = (
+    "尚未", "计划", "計劃", "有望", "准备", "準備", "即将", "即將", "预计", "預計", "下周", "下週", "下月",
+    "までに", "来週", "来月", "年内", "조만간", "앞두고",
+)  # fmt: skip
+CJK_AFTER = (
+    "へ", "予定", "方針", "見通し", "調整", "検討", "せず", "しない", "されず", "されない", "目指", "要請", "か",
+    "예정", "추진", "방침", "전망", "계획", "검토", "준비", "요청", "않", "못", "하기로", "키로", "할", "안 ",
+    "在即", "计划", "計劃", "准备", "準備", "请求", "要求",
+)  # fmt: skip
+CJK_WINDOW = 6  # characters looked at on each side
 
 
 @dataclass(frozen=True)
@@ -63,42 +90,103 @@ class SignalRules:
         return SignalRules(Vocabulary.of(own), Vocabulary.of(global_terms))
 
 
-def _negated(text: str, start: int) -> bool:
-    before = re.findall(r"[\w']+", text[max(0, start - 60) : start])[-LOOKBACK:]
-    return any(w in NEGATORS for w in before)
+@dataclass(frozen=True)
+class SignalReason:
+    """Why a match got its signal: the word that decided it, where (the title, else the snippet), from which
+    vocabulary (the milestone's own, or the global one), and for a negated completion the word that negated it."""
+
+    signal: str  # completion | progress | delay | none
+    field: str | None = None  # title | snippet; None: no signal word anywhere
+    word: str | None = None  # as it reads in the normalised text
+    vocabulary: str | None = None  # milestone | global
+    negated_by: str | None = None  # "to" in "to hold": a completion word that does not count as one
+
+    def describe(self) -> str:
+        if self.field is None:
+            return "none: no signal word in the title or the snippet"
+        where = f"in the {self.field}" + (" (the title has none)" if self.field == "snippet" else "")
+        vocab = "the milestone's own vocabulary" if self.vocabulary == "milestone" else "the global vocabulary"
+        if self.negated_by is not None:
+            return (
+                f"{self.signal}: completion word {self.word!r} {where}, negated or in the future "
+                f"({self.negated_by!r}), from {vocab}"
+            )
+        kind = {"none": "'about something else' word"}.get(self.signal, f"{self.signal} word")
+        return f"{self.signal}: {kind} {self.word!r} {where}, from {vocab}"
 
 
-def _signal_of(text: str, rules: SignalRules, cache: dict[tuple[int, str], str | None]) -> str | None:
+_Found = tuple[str, str, str | None]  # signal, word, negated_by
+SignalCache = dict[tuple[int, str], _Found | None]  # one item's verdicts of the global vocabulary, per text
+
+
+def _negation(text: str, start: int, end: int) -> str | None:
+    """The word that negates (or puts in the future) the completion word at text[start:end], or None."""
+    if spaceless(text[start:end]):
+        before = text[max(0, start - CJK_WINDOW) : start]
+        after = text[end : end + CJK_WINDOW]
+        for w in CJK_BEFORE_NEAR:
+            if w in before[-2:]:
+                return w
+        for w in CJK_BEFORE:
+            if w in before:
+                return w
+        for w in CJK_AFTER:
+            if after.startswith(w) or (len(w) > 1 and w in after):
+                return w
+        return None
+    words = re.findall(r"[\w']+", text[max(0, start - 60) : start])[-LOOKBACK:]
+    for w in reversed(words):
+        if w in NEGATORS:
+            return w
+    following = re.findall(r"[\w']+", text[end : end + 30])[:LOOKAHEAD]
+    return next((w for w in following if w in FUTURE_AFTER), None)
+
+
+def _decide(text: str, rules: Vocabulary) -> _Found | None:
+    if rules.delay is not None and (span := rules.delay.first(text)):
+        return "delay", text[span[0] : span[1]], None
+    negated: _Found | None = None
+    if rules.completion is not None:
+        for start, end in rules.completion.spans(text):
+            by = _negation(text, start, end)
+            if by is None:
+                return "completion", text[start:end], None
+            if negated is None:
+                negated = ("progress", text[start:end], by)
+    if rules.none is not None and (span := rules.none.first(text)):
+        return "none", text[span[0] : span[1]], None  # e.g. the parent framework's signing, for what follows it
+    if negated is not None:
+        return negated
+    if rules.progress is not None and (span := rules.progress.first(text)):
+        return "progress", text[span[0] : span[1]], None
+    return None
+
+
+def _signal_of(text: str, rules: SignalRules, cache: SignalCache) -> tuple[_Found, str] | None:
     if not text:
         return None
     own = _decide(text, rules.own) if rules.own.any else None
     if own:
-        return own
+        return own, "milestone"
     key = (id(rules.common), text)  # the global vocabulary's verdict is the same for every milestone
     if key not in cache:
         cache[key] = _decide(text, rules.common)
-    return cache[key]
+    found = cache[key]
+    return (found, "global") if found else None
 
 
-def _decide(text: str, rules: Vocabulary) -> str | None:
-    if rules.delay is not None and rules.delay.found(text):
-        return "delay"
-    negated_completion = False
-    if rules.completion is not None:
-        for start in rules.completion.starts(text):
-            if not _negated(text, start):
-                return "completion"
-            negated_completion = True
-    if rules.none is not None and rules.none.found(text):
-        return "none"  # e.g. the parent framework's signing, for a milestone that only follows from it
-    if negated_completion or (rules.progress is not None and rules.progress.found(text)):
-        return "progress"
-    return None
-
-
-def decide_signal(
-    title: str, snippet: str, rules: SignalRules, cache: dict[tuple[int, str], str | None] | None = None
-) -> str:
+def decide_signal_reason(
+    title: str, snippet: str, rules: SignalRules, cache: SignalCache | None = None
+) -> SignalReason:
     """`cache` may be shared across the milestones one item matched: the same title is judged once."""
     cache = {} if cache is None else cache
-    return _signal_of(normalize(title), rules, cache) or _signal_of(normalize(snippet), rules, cache) or "none"
+    for field, text in (("title", title), ("snippet", snippet)):
+        decided = _signal_of(normalize(text), rules, cache)
+        if decided is not None:
+            (signal, word, negated_by), vocabulary = decided
+            return SignalReason(signal, field, word, vocabulary, negated_by)
+    return SignalReason("none")
+
+
+def decide_signal(title: str, snippet: str, rules: SignalRules, cache: SignalCache | None = None) -> str:
+    return decide_signal_reason(title, snippet, rules, cache).signal

@@ -1,4 +1,14 @@
-"""The term language of milestones.yaml: phrases, `prefix*`, `/regex/`, `@alias`."""
+"""The term language of milestones.yaml: phrases, `prefix*`, `/regex/`, `@alias`, `A near B`, and acronyms.
+
+- A phrase or prefix of a script written without spaces between words (Chinese, Japanese, Thai; Korean, whose
+  particles attach to the noun) is found as a substring: `日本` finds 日本の, `한국` finds 한국은.
+- An amount in a phrase is compared by value (match/amounts.py): `$550 billion` finds "US$550bn", "550 bln".
+- `A near B` (or `A near/N B`): A and B in one sentence with at most N words between them (default 6); A and B
+  are phrases, prefixes or aliases.
+- An acronym (declared in milestones.yaml) is found only where it is written as one: with at least two capitals
+  ("ART", "MoU", "U.S.", plural "MOUs"), never "art" or "Art".
+- `title:` before a term finds it in the item's title only: `none: ["title:fact sheet"]`.
+"""
 
 from __future__ import annotations
 
@@ -13,37 +23,94 @@ import regex
 
 from .normalize import normalize
 
-TermKind = Literal["phrase", "prefix", "regex", "alias"]
+TermKind = Literal["phrase", "prefix", "regex", "alias", "near", "acronym", "title"]
 MAX_REGEX_LENGTH = 200
+NEAR_WORDS = 6  # `A near B`: at most this many words between A and B, in one sentence
+MAX_NEAR_WORDS = 50
 REGEX_TIMEOUT_S = 0.1  # per search of one text: a regular expression from config that takes longer finds nothing
+
+
+def spaceless(text: str) -> bool:
+    """Whether `text` holds a script whose words are not separated by spaces (Han, kana, Hangul, Thai, Lao,
+    Khmer, Myanmar): such a term is found as a substring, not as a whole word."""
+    return any(_spaceless_char(c) for c in text)
+
+
+def _spaceless_char(c: str) -> bool:
+    o = ord(c)
+    return (
+        0x3040 <= o <= 0x30FF  # hiragana, katakana
+        or 0x3400 <= o <= 0x4DBF  # Han extension A
+        or 0x4E00 <= o <= 0x9FFF  # Han
+        or 0xAC00 <= o <= 0xD7AF  # Hangul syllables
+        or 0x1100 <= o <= 0x11FF  # Hangul jamo
+        or 0x3130 <= o <= 0x318F  # Hangul compatibility jamo
+        or 0x0E00 <= o <= 0x0EFF  # Thai, Lao
+        or 0x1780 <= o <= 0x17FF  # Khmer
+        or 0x1000 <= o <= 0x109F  # Myanmar
+        or 0xF900 <= o <= 0xFAFF  # Han compatibility
+        or 0x31F0 <= o <= 0x31FF  # katakana extensions
+    )
 
 
 @dataclass(frozen=True)
 class Term:
     kind: TermKind
-    text: str  # normalised phrase or prefix, the regex source, or the alias name
+    text: str  # normalised phrase or prefix, the regex source, the alias name, or an acronym's letters
     source: str  # as written in the config
+    parts: tuple[Term, ...] = ()  # `near`: its two operands
+    distance: int = 0  # `near`: at most this many words between them
+
+    @property
+    def substring(self) -> bool:
+        """Found anywhere, not as a whole word (a script without spaces between words)."""
+        return self.kind in ("phrase", "prefix") and spaceless(self.text)
 
     def pattern(self) -> str:
-        """A regular expression for this term on normalised text, whole words only (not for aliases)."""
+        """A regular expression for this term on normalised text, whole words only unless it is a substring term
+        (not for aliases or `near`)."""
         if self.kind == "regex":
             return self.text
+        if self.substring:
+            return self.body()
         return rf"(?<!\w){self.body()}(?!\w)"
 
     def body(self) -> str:
-        """A phrase or prefix term's pattern without its whole-word boundaries."""
+        """A phrase, prefix or acronym term's pattern without its whole-word boundaries."""
+        if self.kind == "acronym":  # "us" finds US, U.S., U.S; "mou" finds MOU, MoU, MOUs (the capitals: engine)
+            return r"\.?".join(re.escape(c) for c in self.text) + r"\.?(?:s\b)?"
         # "rare earth" also finds "rare-earth" and the other way round.
         words = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", self.text) if w)
         return words + (r"\w*" if self.kind == "prefix" else "")
 
 
-def parse_term(raw: object) -> Term:
-    """Parse one term as written; raises ValueError with a message naming it."""
+_NEAR = re.compile(r"\s(?:near|NEAR)(?:/(\d+))?\s")
+
+
+def acronym(letters: str, source: str | None = None) -> Term:
+    """An acronym term: ASCII letters (and digits), found only where written with at least two capitals."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,9}", letters):
+        raise ValueError(f"an acronym is 2 to 10 letters or digits, starting with a letter, got {letters!r}")
+    return Term("acronym", letters.casefold(), source if source is not None else letters)
+
+
+def parse_term(raw: object, acronyms: frozenset[str] = frozenset()) -> Term:
+    """Parse one term as written; raises ValueError with a message naming it. A term written exactly as one of
+    `acronyms` (the declared acronyms in scope, as written: "ART") is an acronym term."""
     if not isinstance(raw, str):
         raise ValueError(f"a term must be a string, got {raw!r}")
     s = raw.strip()
     if not s:
         raise ValueError("empty term")
+    if s[:6].casefold() == "title:":
+        inner = parse_term(s[6:], acronyms)
+        if inner.kind == "title":
+            raise ValueError(f"{raw!r}: 'title:' once is enough")
+        return Term("title", inner.text, raw, (inner,))
+    if s in acronyms:
+        return acronym(s, raw)
+    if not (s.startswith("/") and s.endswith("/")) and _NEAR.search(s):
+        return _near(raw, s, acronyms)
     if len(s) >= 2 and s.startswith("/") and s.endswith("/"):
         body = s[1:-1]
         if len(body) > MAX_REGEX_LENGTH:
@@ -76,6 +143,26 @@ def parse_term(raw: object) -> Term:
     if not re.search(r"\w", text):
         raise ValueError(f"term {raw!r} has no letters or digits")
     return Term("phrase", text, raw)
+
+
+def _near(raw: str, s: str, acronyms: frozenset[str]) -> Term:
+    pieces = _NEAR.split(s)  # [left, N or None, right, ...]
+    if len(pieces) != 3:
+        raise ValueError(f"{raw!r}: 'near' joins exactly two terms (A near B)")
+    left, n, right = pieces
+    distance = NEAR_WORDS if n is None else int(n)
+    if distance > MAX_NEAR_WORDS:
+        raise ValueError(f"{raw!r}: near/{distance} is more than {MAX_NEAR_WORDS} words")
+    parts = []
+    for side in (left, right):
+        if not side.strip():
+            raise ValueError(f"{raw!r}: 'near' needs a term on each side")
+        part = parse_term(side, acronyms)
+        if part.kind not in ("phrase", "prefix", "alias", "acronym"):
+            raise ValueError(f"{raw!r}: each side of 'near' is a phrase, prefix*, @alias or acronym, got {side!r}")
+        parts.append(part)
+    text = f"{parts[0].source.strip()} near/{distance} {parts[1].source.strip()}"
+    return Term("near", text, raw, tuple(parts), distance)
 
 
 # ---------------------------------------------------------------- regular expressions from config
@@ -143,36 +230,52 @@ class Bounded:
         except TimeoutError:
             return False
 
+    def first(self, text: str) -> tuple[int, int] | None:
+        """The span of an occurrence (the cheap search's first, else the bounded one's), or None."""
+        for span in self._spans(text):
+            return span
+        return self.extra.first(text) if self.extra is not None else None
+
     def starts(self, text: str) -> Iterator[int]:
         """Where it occurs in `text`, in order; a timeout ends the list."""
-        if self.extra is not None:
-            yield from heapq.merge(self._starts(text), self.extra.starts(text))
-        else:
-            yield from self._starts(text)
+        return (start for start, _ in self.spans(text))
 
-    def _starts(self, text: str) -> Iterator[int]:
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each occurrence in `text`, in order; a timeout ends the list."""
+        if self.extra is not None:
+            yield from heapq.merge(self._spans(text), self.extra.spans(text))
+        else:
+            yield from self._spans(text)
+
+    def _spans(self, text: str) -> Iterator[tuple[int, int]]:
         if not self.bounded:
-            yield from (mo.start() for mo in self.rx.finditer(text))
+            yield from (mo.span() for mo in self.rx.finditer(text))
             return
         try:
             for mo in self.rx.finditer(text, timeout=REGEX_TIMEOUT_S):
-                yield mo.start()
+                yield mo.span()
         except TimeoutError:
             return
 
 
 @lru_cache(maxsize=4096)
 def compile_terms(terms: tuple[Term, ...], ignore_case: bool = False) -> Bounded:
-    """One expression finding any of `terms` (not aliases); its regex terms, if any, bounded in time."""
+    """One expression finding any of `terms` (phrases, prefixes, acronyms' letters, regexes; not aliases or
+    `near`); its regex terms, if any, bounded in time."""
     regexes = tuple(t for t in terms if t.kind == "regex")
-    plain = tuple(t for t in terms if t.kind != "regex")
+    words = tuple(t for t in terms if t.kind in ("phrase", "prefix", "acronym") and not t.substring)
+    substrings = tuple(t for t in terms if t.substring)
     bounded = None
     if regexes:
         source = "|".join(f"(?:{t.pattern()})" for t in regexes)
         bounded = Bounded(regex.compile(source, regex.IGNORECASE if ignore_case else 0), True)
-        if not plain:
+        if not words and not substrings:
             return bounded
     # The boundaries once around the alternation, not in every branch: the same matches (each branch is still
     # tried in order, the end boundary backtracking into the next), twenty times faster on a vocabulary.
-    source = r"(?<!\w)(?:" + "|".join(t.body() for t in plain) + r")(?!\w)"
-    return Bounded(re.compile(source, re.IGNORECASE if ignore_case else 0), False, bounded)
+    branches = []
+    if words:
+        branches.append(r"(?<!\w)(?:" + "|".join(t.body() for t in words) + r")(?!\w)")
+    if substrings:  # no word boundaries where words have no spaces between them
+        branches.append("(?:" + "|".join(t.body() for t in substrings) + ")")
+    return Bounded(re.compile("|".join(branches), re.IGNORECASE if ignore_case else 0), False, bounded)

@@ -1,0 +1,100 @@
+"""Money amounts in one form: "$550 billion", "US$550bn", "550 bln", "550 billion dollars", "5500億ドル" and
+"5,500억 달러" are all "550 billion".
+
+News writes one figure many ways; rules name it once. Amounts are compared by value (number × scale); the
+currency is dropped, as a term's `$` always was, so "$550 billion" in a rule finds "550 bln" in a headline.
+Pure: text in, text (or spans) out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# Scales written after a number, in words or abbreviations (lower case: the text is case-folded first).
+_WORD_SCALES = {
+    "trillion": 12, "tn": 12, "trn": 12, "tril": 12,
+    "billion": 9, "bn": 9, "bln": 9, "bil": 9, "billions": 9,
+    "million": 6, "mn": 6, "mln": 6, "mil": 6, "millions": 6,
+}  # fmt: skip
+_LETTER_SCALES = {"t": 12, "b": 9, "m": 6, "k": 3}  # only right after the number, with a currency: "$550B", "$5m"
+_CJK_SCALES = {"万": 4, "萬": 4, "만": 4, "億": 8, "亿": 8, "억": 8, "兆": 12, "조": 12}
+_OUT_SCALES = ((12, "trillion"), (9, "billion"), (6, "million"))
+
+_CURRENCY_BEFORE = r"(?:us\$|u\.s\.\s?\$|usd|\$|s\$|a\$|rm|₩|krw|¥|jpy|円|€|eur|£|฿|thb|₫|vnd|cny|rmb|元)"
+_CURRENCY_AFTER = (
+    r"(?:(?:u\.?s\.?\s|us\s|american\s)?dollars?|usd|won|yen|ringgit|baht|dong|yuan|renminbi|euros?"
+    r"|ドル|円|달러|원|美元|美金|元|日元|韩元|韓元)"
+)
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+_SCALE_WORD = "|".join(sorted(_WORD_SCALES, key=len, reverse=True))
+_AMOUNT = re.compile(
+    rf"(?<![0-9A-Za-z.,])(?P<cur>{_CURRENCY_BEFORE}\s?)?(?P<num>{_NUMBER})"
+    rf"(?:(?P<cjk>[万萬만億亿억兆조])|(?P<letter>[tbmk])(?![\w])|[\s-]?(?P<word>{_SCALE_WORD})(?![\w]))"
+    rf"(?:[\s-]?(?P<after>{_CURRENCY_AFTER})(?![a-z]))?",
+    re.IGNORECASE,
+)
+_HAS_SCALE = re.compile(r"\d\s?-?(?:[万萬만億亿억兆조]|[tbmk](?!\w)|(?:tr|bi|bn|bl|mi|mn|ml|tn))", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Amount:
+    start: int
+    end: int
+    canonical: str  # "550 billion"
+
+
+def _canonical(number: str, exponent: int) -> str | None:
+    try:
+        value = Decimal(number.replace(",", "")).scaleb(exponent)
+    except InvalidOperation:
+        return None
+    if value == 0:
+        return None
+    for exp, word in _OUT_SCALES:
+        if value >= Decimal(10) ** exp:
+            mantissa = value.scaleb(-exp).normalize()
+            return f"{_plain(mantissa)} {word}"
+    return _plain(value.normalize())
+
+
+def _plain(d: Decimal) -> str:
+    text = format(d, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def find_amounts(text: str) -> Iterator[Amount]:
+    """Every amount with a scale in `text` (any case), with its span and canonical form. A bare number (2025,
+    15%) is not an amount; a single-letter scale ("550b") counts only with a currency before it."""
+    if not _HAS_SCALE.search(text):
+        return
+    for mo in _AMOUNT.finditer(text):
+        letter = mo.group("letter")
+        if letter is not None:
+            if mo.group("cur") is None:
+                continue
+            exponent = _LETTER_SCALES[letter.lower()]
+        elif mo.group("cjk") is not None:
+            exponent = _CJK_SCALES[mo.group("cjk")]
+        else:
+            exponent = _WORD_SCALES[mo.group("word").lower()]
+        canonical = _canonical(mo.group("num"), exponent)
+        if canonical is not None:
+            yield Amount(mo.start(), mo.end(), canonical)
+
+
+def with_amounts(text: str) -> str:
+    """`text` with every amount replaced by its canonical form, padded with spaces so it stays a separate word
+    where words have no spaces between them ("5500億ドルの投資" → "550 billion の投資")."""
+    out: list[str] = []
+    at = 0
+    for a in find_amounts(text):
+        out += [text[at : a.start], f" {a.canonical} "]
+        at = a.end
+    if not out:
+        return text
+    out.append(text[at:])
+    return "".join(out)
