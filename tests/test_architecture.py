@@ -22,6 +22,7 @@ USE_CASES = (
     "monitor.review",
     "monitor.setup",
     "monitor.checks",
+    "monitor.demo",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}

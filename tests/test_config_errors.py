@@ -14,6 +14,8 @@ from monitor import config
 from monitor.home import Home
 from monitor.resources import default_config_dir
 
+SHIPPED_FEEDS = len(yaml.safe_load((default_config_dir() / "feeds.yaml").read_text(encoding="utf-8"))["feeds"])  # a feed appended gets this index
+
 Data = dict[str, Any]
 
 
@@ -151,7 +153,7 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
         "html feed without select",
         "feeds.yaml",
         lambda d: d["feeds"].append({"id": "x", "type": "html", "url": "https://example.org/"}),
-        "config/feeds.yaml: feeds[17].select: required for an html feed",
+        f"config/feeds.yaml: feeds[{SHIPPED_FEEDS}].select: required for an html feed",
     ),
     (
         "bad css selector",
@@ -164,7 +166,7 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
                 "select": {"item": "li[", "title": "a", "link": "a@href"},
             }
         ),
-        "config/feeds.yaml: feeds[17].select.item: bad CSS selector 'li['",
+        f"config/feeds.yaml: feeds[{SHIPPED_FEEDS}].select.item: bad CSS selector 'li['",
     ),
     (
         "bad cron",

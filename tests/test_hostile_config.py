@@ -25,6 +25,19 @@ JP = "(milestone 'jp-minerals-ministerial')"
 NEW_FEED = "  - id: x\n    type: rss\n    url: {url}\n"
 
 
+def _shipped_feeds() -> list[dict[str, object]]:
+    import yaml
+
+    from monitor.resources import default_config_dir
+
+    return list(yaml.safe_load((default_config_dir() / "feeds.yaml").read_text(encoding="utf-8"))["feeds"])
+
+
+SHIPPED = _shipped_feeds()
+N_FEEDS = len(SHIPPED)  # the index of a feed appended to the shipped list
+FIRST_FR = next(i for i, f in enumerate(SHIPPED) if f["type"] == "federal_register")  # the first federal_register feed
+
+
 def edit(home: HomeDir, name: str, old: str, new: str) -> int:
     """Replace `old` (which must occur) in config/<name>; returns the 1-based line where `new` starts."""
     path = home.path / "config" / name
@@ -243,7 +256,7 @@ def test_unknown_top_level_keys_hide_no_other_problem(loaded: HomeDir) -> None:
         f"{MS}: milestone: unknown key (did you mean 'milestones'?)",
         f"{MS}: milestones[0].due: expected a date",
         f"{FEEDS}: feed: unknown key (did you mean 'feeds'?)",
-        f"{FEEDS}: feeds[3].type: Input should be 'rss', 'federal_register' or 'html' (got 'atom') (feed 'fr-ustr')",
+        f"{FEEDS}: feeds[{FIRST_FR}].type: Input should be 'rss', 'federal_register' or 'html' (got 'atom') (feed '{SHIPPED[FIRST_FR]['id']}')",
         "config/monitor.yaml: timezon: unknown key",
         "config/monitor.yaml: schedule.poll: not a crontab expression '0 25 * * *'",
     )
@@ -277,7 +290,7 @@ def test_feed_url_refused(loaded: HomeDir, url: str, why: str) -> None:
     append(loaded, "feeds.yaml", NEW_FEED.format(url=f"'{url}'"))
     refused(
         loaded,
-        f"{FEEDS}: feeds[17].url: only http(s) URLs or files inside the home are polled, got {url!r}{why} (feed 'x')",
+        f"{FEEDS}: feeds[{N_FEEDS}].url: only http(s) URLs or files inside the home are polled, got {url!r}{why} (feed 'x')",
     )
 
 
@@ -290,8 +303,8 @@ def test_file_outside_the_home_through_a_symlink(loaded: HomeDir, tmp_path: Path
     append(loaded, "feeds.yaml", NEW_FEED.format(url=url) + NEW_FEED.replace("x", "y").format(url="linked/feed.xml"))
     refused(
         loaded,
-        f"{FEEDS}: feeds[17].url: only http(s) URLs or files inside the home are polled, got {url!r} (feed 'x')",
-        f"{FEEDS}: feeds[18].url: only http(s) URLs or files inside the home are polled, got 'linked/feed.xml' (feed 'y')",
+        f"{FEEDS}: feeds[{N_FEEDS}].url: only http(s) URLs or files inside the home are polled, got {url!r} (feed 'x')",
+        f"{FEEDS}: feeds[{N_FEEDS + 1}].url: only http(s) URLs or files inside the home are polled, got 'linked/feed.xml' (feed 'y')",
     )
 
 

@@ -274,3 +274,62 @@ def test_listing_rows_beyond_the_cap_are_a_warning() -> None:
     parsed = parse_body("html", page, {}, "https://example.org/list", NOW, select)
     assert (len(parsed.items), parsed.items[-1].title, parsed.error) == (5_000, "N4999", None)
     assert parsed.warnings == ("kept the first 5000 of 5003 elements matching 'ul.news li'",)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("12 March 2026", dt.datetime(2026, 3, 12, tzinfo=dt.UTC)),
+        ("Thu, 12 Mar 2026 10:00:00 +0800", dt.datetime(2026, 3, 12, 2, tzinfo=dt.UTC)),
+        # a row's own text as its date cell (USTR's listing: "2026-09-30 <br><a>Title</a>"); the title's numbers
+        # ("2026 G20", "10th", "Over 50") do not confuse it
+        ("2026-09-30 Ambassador Greer Delivers Opening Remarks at the 2026 G20 Trade Ministerial", dt.datetime(2026, 9, 30, tzinfo=dt.UTC)),
+        ("2026-09-09 USTR and the UK Convene the 10th Small and Medium Enterprise Dialogue", dt.datetime(2026, 9, 9, tzinfo=dt.UTC)),
+        ("Posted on March 5, 2026 by the Ministry", dt.datetime(2026, 3, 5, tzinfo=dt.UTC)),
+        ("2026.10.30 산업통상부", dt.datetime(2026, 10, 30, tzinfo=dt.UTC)),
+        ("garbage", None),
+        ("", None),
+    ],
+)
+def test_lenient_listing_dates(text: str, expected: dt.datetime | None) -> None:
+    from monitor.sources.html import lenient_date
+
+    found = lenient_date(text)
+    assert (found.astimezone(dt.UTC) if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    "body,headers",
+    [
+        ("<html><body><ul><li><a href='/x'>Global’s café</a></li></ul></body></html>".encode(), {}),  # UTF-8, no charset
+        (
+            "<html><body><ul><li><a href='/x'>Global’s café</a></li></ul></body></html>".encode("cp1252"),
+            {"Content-Type": "text/html; charset=windows-1252"},  # the HTTP charset wins
+        ),
+        (
+            "<html><head><meta charset='windows-1252'></head><body><ul><li><a href='/x'>Global’s café</a></li></ul></body></html>".encode(
+                "cp1252"
+            ),
+            {"Content-Type": "text/html"},  # no HTTP charset: the page's own
+        ),
+        ("<html><body><ul><li><a href='/x'>Global’s café</a></li></ul></body></html>".encode(), {"content-type": "text/html; charset=bogus"}),
+    ],
+)
+def test_listing_pages_are_decoded_as_browsers_do(body: bytes, headers: dict[str, str]) -> None:
+    from monitor.definitions import SelectDef
+
+    parsed = parse_body("html", body, headers, "https://example.org/list", NOW, SelectDef(item="li", title="a", link="a@href"))
+    assert [i.title for i in parsed.items] == ["Global’s café"]
+
+
+def test_an_empty_date_selector_reads_the_row_itself() -> None:
+    from monitor.definitions import SelectDef
+
+    page = b"<ul class='listing'><li> 2026-09-30 <br><a href='/p/1'> Ambassador Greer Delivers Remarks </a></li></ul>"
+    select = SelectDef(item="ul.listing li", title="a", link="a@href", date="")
+    (item,) = parse_body("html", page, {}, "https://ustr.gov/press", NOW, select).items
+    assert (item.title, item.link, item.published) == (
+        "Ambassador Greer Delivers Remarks",
+        "https://ustr.gov/p/1",
+        dt.datetime(2026, 9, 30, tzinfo=dt.UTC),
+    )
