@@ -6,7 +6,7 @@ Matching never changes a status; only a person does (monitor.review: review --co
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .app import App
 from .deadlines import VERDICTS
@@ -50,7 +50,7 @@ def _run(app: App, scope: list[str], only_pending: bool) -> RematchReport:
         batch = [
             store.ItemMatches(
                 item,
-                matcher.match(ItemText(item.title, item.text), allowed),
+                matcher.match(ItemText(item.title, item.text, item.published.date()), allowed),
                 canonical_link(item.link),
                 headline_key(item.title),
             )
@@ -93,8 +93,10 @@ def list_matches(
     since: dt.date | None = None,
     limit: int | None = None,
     match_id: int | None = None,
+    explain: bool = False,
 ) -> list[MatchView]:
-    """Evidence found, newest item first; raises InputError on an unknown milestone, state or signal."""
+    """Evidence found, newest item first; raises InputError on an unknown milestone, state or signal. With
+    `explain`, each match says which terms matched where and why its signal (by the current rules)."""
     if milestone is not None:
         ids = [m.id for m in app.definitions.milestones]
         if milestone not in ids:
@@ -103,6 +105,21 @@ def list_matches(
         raise InputError(f"unknown match state {state!r} (one of: {', '.join(MATCH_STATES)})")
     if signal is not None and signal not in SIGNALS:
         raise InputError(f"unknown signal {signal!r} (one of: {', '.join(SIGNALS)})")
-    return evidence_reads.matches(
+    views = evidence_reads.matches(
         app.db, milestone=milestone, state=state, signal=signal, since=since, limit=limit, match_id=match_id
     )
+    return explained(app, views) if explain else views
+
+
+def explained(app: App, views: list[MatchView]) -> list[MatchView]:
+    """`views` with their explanations: the current rules run again on each primary item."""
+    if not views:
+        return views
+    texts = evidence_reads.matched_texts(app.db, [v.id for v in views])
+    matcher = matcher_for(app)
+    out = []
+    for v in views:
+        t = texts.get(v.id)
+        why = None if t is None else matcher.explain(ItemText(t.title, t.text, t.published.date()), v.milestone)
+        out.append(replace(v, explanation=why))
+    return out

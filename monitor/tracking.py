@@ -129,7 +129,9 @@ def _dependants(app: App, milestone_id: str) -> list[MilestoneDef]:
 
 
 def show(app: App, milestone_id: str) -> MilestoneDetail:
-    """One milestone in full, with its history and its ten most recent pieces of evidence."""
+    """One milestone in full, with its history and its ten most recent pieces of evidence, each explained."""
+    from . import evidence  # matching, imported only by the commands that explain evidence
+
     rows = store.rows(app.db)
     m = _lookup(app, milestone_id)
     row = rows[m.id]
@@ -139,7 +141,7 @@ def show(app: App, milestone_id: str) -> MilestoneDetail:
         depends_on=m.due.after if m.due and m.due.kind == "after" and m.due.after != "signed" else None,
         dependants=tuple(d.id for d in _dependants(app, m.id)),
         history=tuple(history(app, milestone_id)),
-        matches=tuple(evidence_reads.matches(app.db, milestone=milestone_id, limit=10)),
+        matches=tuple(evidence.explained(app, evidence_reads.matches(app.db, milestone=milestone_id, limit=10))),
     )
 
 

@@ -14,7 +14,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+if TYPE_CHECKING:  # matching is not imported to list milestones (start-up stays fast)
+    from .match.engine import Explanation
 
 _KEY = "json"
 _INLINE = "json_inline"
@@ -157,6 +160,8 @@ class MatchView:
     sources: tuple[Source, ...]
     note: str | None
     reviewed_at: dt.datetime | None
+    # which terms matched where and why the signal, by the current rules (listings that ask for it)
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True)

@@ -167,3 +167,29 @@ def test_changed_items_update_their_evidence(home: HomeDir, server: Server) -> N
     assert [s["feed"] for s in china["sources"]] == ["feed-b"] and china["feed"] == "feed-b"
     assert thai["id"] == first["th-full-agreement"]["id"] and "again" in thai["snippet"]
     assert len(home.json("matches")) == 2
+
+
+def test_matches_and_show_explain_each_match(home: HomeDir, server: Server) -> None:
+    setup(home, server)
+    home.cli("poll")
+    china = by_milestone(home.json("matches"))["cn-rare-earth-controls"]
+    why = china["explanation"]
+    assert why["matches_now"] is True and why["score"] == china["score"]
+    hits = {(h["group"], h["field"], h["matched"]) for h in why["hits"]}
+    assert ("all[0]", "title", "China") in hits and ("all[1]", "title", "rare earth") in hits
+    title = china["item_title"]
+    for h in why["hits"]:  # offsets point into the stored title or text
+        if h["field"] == "title":
+            assert title[h["start"] : h["end"]] == h["matched"]
+    assert why["signal"]["signal"] == china["signal"] == "completion"
+    assert why["signal"]["field"] == "title" and why["signal"]["word"] == "suspends"
+    assert why["signal"]["vocabulary"] == "milestone"
+    assert why["signal"]["reason"].startswith("completion: completion word 'suspends' in the title")
+    shown = home.cli("show", "cn-rare-earth-controls")
+    assert shown.exit_code == 0 and "why each matched" in shown.stdout
+    assert f"{china['id']}: all[0] 'China' (title 0-5)" in shown.stdout
+    # the rule edited away: the explanation says the stored match no longer holds, until rematch drops it
+    text = home.milestones_yaml.read_text().replace('all: ["@china", ["rare earth*", gallium,', 'all: ["@china", ["rare earthquakes",')
+    home.milestones_yaml.write_text(text)
+    stale = by_milestone(home.json("matches"))["cn-rare-earth-controls"]["explanation"]
+    assert stale["matches_now"] is False

@@ -27,7 +27,8 @@ def matches(
     since: Since = None,
     as_json: Json = False,
 ) -> None:
-    """Evidence found for milestones, newest first.
+    """Evidence found for milestones, newest first. With --json, each match also says which terms matched
+    where (title or text, offsets) and why its signal ("explanation").
 
     Example: monitor matches --state new --signal completion
     """
@@ -37,7 +38,7 @@ def matches(
     from .output import console, emit_json, fmt, parse_date, table
 
     day = parse_date(since, "--since")
-    rows = with_app(ctx, lambda app: evidence.list_matches(app, milestone, state, signal, day))
+    rows = with_app(ctx, lambda app: evidence.list_matches(app, milestone, state, signal, day, explain=as_json))
     if as_json:
         emit_json(rows)
         return

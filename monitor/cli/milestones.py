@@ -135,6 +135,10 @@ def show(ctx: typer.Context, milestone_id: MilestoneId, as_json: Json = False) -
         for mt in d.matches:
             e.add_row(str(mt.id), fmt(mt.published), mt.signal, mt.state, mt.item_title, mt.item_url or "")
         out.print(e)
+        out.print(Text("why each matched (by the current rules)", style="bold"))
+        for mt in d.matches:
+            why = mt.explanation.summary() if mt.explanation is not None else "no rule to explain it"
+            out.print(f"  {mt.id}: {why}")
 
 
 def _report(result: StatusResult) -> None:

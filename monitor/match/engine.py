@@ -113,6 +113,7 @@ class Explanation:
     signal: SignalReason
 
     def lines(self) -> list[str]:
+        """One line per hit, then the signal's reason."""
         if not self.matches_now:
             return ["the current rules no longer match this item"]
         out = [
@@ -121,6 +122,20 @@ class Explanation:
             for h in self.hits
         ]
         return [*out, f"signal {self.signal.describe()}"]
+
+    def summary(self) -> str:
+        """One line: each group's first hit (the title's, if any), then the signal's reason."""
+        if not self.matches_now:
+            return "the current rules no longer match this item"
+        first: dict[str, TermHit] = {}
+        for h in self.hits:
+            if h.group not in first or (h.field == "title" and first[h.group].field != "title"):
+                first[h.group] = h
+        parts = [
+            f"{h.group} {h.matched or h.term!r} ({h.field}" + (f" {h.start}-{h.end})" if h.start is not None else ")")
+            for h in first.values()
+        ]
+        return "; ".join(parts) + f" — {self.signal.describe()}"
 
 
 @dataclass(frozen=True)

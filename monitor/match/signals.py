@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .normalize import normalize
 from .terms import Bounded, Term, compile_terms, spaceless
@@ -91,15 +92,29 @@ class SignalRules:
 
 
 @dataclass(frozen=True)
+class _JsonExtra:
+    """A computed property for the --json document (the shape monitor.views.to_json reads)."""
+
+    name: str
+    after: str | None = None
+
+
+@dataclass(frozen=True)
 class SignalReason:
     """Why a match got its signal: the word that decided it, where (the title, else the snippet), from which
     vocabulary (the milestone's own, or the global one), and for a negated completion the word that negated it."""
+
+    json_extras: ClassVar[tuple[_JsonExtra, ...]] = (_JsonExtra("reason"),)
 
     signal: str  # completion | progress | delay | none
     field: str | None = None  # title | snippet; None: no signal word anywhere
     word: str | None = None  # as it reads in the normalised text
     vocabulary: str | None = None  # milestone | global
     negated_by: str | None = None  # "to" in "to hold": a completion word that does not count as one
+
+    @property
+    def reason(self) -> str:
+        return self.describe()
 
     def describe(self) -> str:
         if self.field is None:

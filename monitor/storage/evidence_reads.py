@@ -85,6 +85,28 @@ def matches(
         ]
 
 
+@dataclass(frozen=True)
+class MatchedText:
+    """What a match's primary item says, to explain the match again."""
+
+    title: str
+    text: str
+    published: dt.datetime
+
+
+def matched_texts(db: Database, match_ids: list[int]) -> dict[int, MatchedText]:
+    """The title, text and publication of each match's primary item, by match id."""
+    if not match_ids:
+        return {}
+    with db.read() as s:
+        rows = s.execute(
+            select(Match.id, Item.title, Item.text, Item.published)
+            .join(Item, Item.id == Match.item_id)
+            .where(Match.id.in_(match_ids))
+        )
+        return {mid: MatchedText(title, text, published) for mid, title, text, published in rows}
+
+
 def lock_for_review(tx: Transaction, match_id: int) -> MatchToReview | None:
     """The match, locked until `tx` ends (PostgreSQL: FOR UPDATE of the match row), or None. Takes the evidence
     lock first, as evidence recording does, so a review never lands between a poll's reading of the evidence it
