@@ -295,6 +295,7 @@ def test_to_json_nested_detail_with_history_and_evidence() -> None:
             ],
             "note": "ok",
             "reviewed_at": None,
+            "explanation": None,
         }
     ]
 
