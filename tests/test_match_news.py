@@ -110,6 +110,10 @@ CASES = [
     ("CJK: Korean particle attached", rule(["@korea", "특별법"]), "한국은 특별법을 통과시켰다", "", True),
     ("CJK: Chinese", rule(["@china", "稀土"]), "中方暂停稀土出口管制措施", "", True),
     ("CJK: missing term", rule(["@china", "稀土"]), "中方暂停出口管制措施", "", False),
+    ("lone Han: alone in Korean", rule(["美", "관보"]), "美, 전방위로 관세 압박… 관보 준비중", "", True),
+    ("lone Han: before Hangul", rule(["美", "국무부"]), "美국무부서 기다려 달라", "", True),
+    ("lone Han: not inside a Han word", rule(["美", "关税"]), "美国宣布关税", "", False),
+    ("lone Han: not 美丽", rule(["美"]), "美丽的风景", "", False),
 ]
 
 

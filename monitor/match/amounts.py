@@ -37,6 +37,22 @@ _AMOUNT = re.compile(
     rf"(?:[\s-]?(?P<after>{_CURRENCY_AFTER})(?![a-z]))?",
     re.IGNORECASE,
 )
+# what every amount in ASCII text contains: a scale word with a digit just before it, or a currency sign
+_SCALE_HINTS = ("illion", "ILLION", "bn", "BN", "bln", "BLN", "mn", "MN", "tn", "TN", "bil", "Bil", "BIL", "mil", "Mil")
+
+
+def _ascii_hint(text: str) -> bool:
+    """Whether ASCII `text` may hold an amount: a `$`, or a scale word with a digit in the 12 characters
+    before it (the full pattern then decides)."""
+    if "$" in text:
+        return True
+    for hint in _SCALE_HINTS:
+        at = text.find(hint)
+        while at >= 0:
+            if any(c.isdigit() for c in text[max(0, at - 12) : at]):
+                return True
+            at = text.find(hint, at + 1)
+    return False
 _HAS_SCALE = re.compile(r"\d\s?-?(?:[万萬만億亿억兆조]|[tbmk](?!\w)|(?:tr|bi|bn|bl|mi|mn|ml|tn))", re.IGNORECASE)
 
 
@@ -69,7 +85,10 @@ def _plain(d: Decimal) -> str:
 def find_amounts(text: str) -> Iterator[Amount]:
     """Every amount with a scale in `text` (any case), with its span and canonical form. A bare number (2025,
     15%) is not an amount; a single-letter scale ("550b") counts only with a currency before it."""
-    if not _HAS_SCALE.search(text):
+    if text.isascii():  # a few str.find calls are several times cheaper than a regex scan of the whole text
+        if not _ascii_hint(text):
+            return
+    elif not _HAS_SCALE.search(text):
         return
     for mo in _AMOUNT.finditer(text):
         letter = mo.group("letter")

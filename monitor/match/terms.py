@@ -1,8 +1,11 @@
 """The term language of milestones.yaml: phrases, `prefix*`, `/regex/`, `@alias`, `A near B`, and acronyms.
 
 - A phrase or prefix of a script written without spaces between words (Chinese, Japanese, Thai; Korean, whose
-  particles attach to the noun) is found as a substring: `日本` finds 日本の, `한국` finds 한국은.
-- An amount in a phrase is compared by value (match/amounts.py): `$550 billion` finds "US$550bn", "550 bln".
+  particles attach to the noun) is found as a substring: `日本` finds 日本の, `한국` finds 한국은. A single Han
+  character is too short for that: `美` is found only standing alone, not inside a word of Han characters (美, and
+  美국무부 in a Korean headline, but not 美国 or 美丽).
+- A term that is an amount is compared by value (match/amounts.py): `$550 billion` finds "US$550bn", "550 bln",
+  "5500億ドル"; the currency is not compared.
 - `A near B` (or `A near/N B`): A and B in one sentence with at most N words between them (default 6); A and B
   are phrases, prefixes or aliases.
 - An acronym (declared in milestones.yaml) is found only where it is written as one: with at least two capitals
@@ -16,18 +19,30 @@ import heapq
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 import regex
 
+from .amounts import find_amounts
 from .normalize import normalize
 
-TermKind = Literal["phrase", "prefix", "regex", "alias", "near", "acronym", "title"]
+TermKind = Literal["phrase", "prefix", "regex", "alias", "near", "acronym", "title", "amount"]
 MAX_REGEX_LENGTH = 200
 NEAR_WORDS = 6  # `A near B`: at most this many words between A and B, in one sentence
 MAX_NEAR_WORDS = 50
 REGEX_TIMEOUT_S = 0.1  # per search of one text: a regular expression from config that takes longer finds nothing
+
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # a character class body
+
+
+_HAN_ONE = re.compile(f"[{HAN}]")
+
+
+def single_han(text: str) -> bool:
+    """One Han character: a term found only where no other Han character touches it."""
+    return len(text) == 1 and _HAN_ONE.fullmatch(text) is not None
 
 
 def spaceless(text: str) -> bool:
@@ -61,10 +76,15 @@ class Term:
     parts: tuple[Term, ...] = ()  # `near`: its two operands
     distance: int = 0  # `near`: at most this many words between them
 
-    @property
+    @cached_property
     def substring(self) -> bool:
         """Found anywhere, not as a whole word (a script without spaces between words)."""
-        return self.kind in ("phrase", "prefix") and spaceless(self.text)
+        return self.kind in ("phrase", "prefix") and spaceless(self.text) and not self.lone_han
+
+    @cached_property
+    def lone_han(self) -> bool:
+        """A single Han character, found only where no other Han character touches it."""
+        return self.kind == "phrase" and single_han(self.text)
 
     def pattern(self) -> str:
         """A regular expression for this term on normalised text, whole words only unless it is a substring term
@@ -73,6 +93,8 @@ class Term:
             return self.text
         if self.substring:
             return self.body()
+        if self.lone_han:
+            return rf"(?<![{HAN}]){self.body()}(?![{HAN}])"
         return rf"(?<!\w){self.body()}(?!\w)"
 
     def body(self) -> str:
@@ -142,6 +164,9 @@ def parse_term(raw: object, acronyms: frozenset[str] = frozenset()) -> Term:
     text = normalize(s)
     if not re.search(r"\w", text):
         raise ValueError(f"term {raw!r} has no letters or digits")
+    amounts = list(find_amounts(text))
+    if len(amounts) == 1 and not text[: amounts[0].start].strip() and not text[amounts[0].end :].strip():
+        return Term("amount", amounts[0].canonical, raw)  # the whole term is one amount: "$550 billion"
     return Term("phrase", text, raw)
 
 
@@ -158,7 +183,7 @@ def _near(raw: str, s: str, acronyms: frozenset[str]) -> Term:
         if not side.strip():
             raise ValueError(f"{raw!r}: 'near' needs a term on each side")
         part = parse_term(side, acronyms)
-        if part.kind not in ("phrase", "prefix", "alias", "acronym"):
+        if part.kind not in ("phrase", "prefix", "alias", "acronym", "amount"):
             raise ValueError(f"{raw!r}: each side of 'near' is a phrase, prefix*, @alias or acronym, got {side!r}")
         parts.append(part)
     text = f"{parts[0].source.strip()} near/{distance} {parts[1].source.strip()}"
@@ -213,27 +238,26 @@ class Bounded:
     """A compiled expression. When it comes from config (`bounded`), each search gives up after REGEX_TIMEOUT_S
     and counts as finding nothing more: one pathological pattern must not stall a poll or a rematch. `extra`
     holds the regex terms of a vocabulary whose other terms are plain (`rx`), so one regex term does not move
-    the whole vocabulary to the slower, bounded engine."""
+    the whole vocabulary to the slower, bounded engine. `cjk` holds its terms of scripts without spaces between
+    words: unanchored, they would slow the search at every position of an English text, so they are searched
+    only in a text that has such characters. `rx` is None when every term is of the other kinds."""
 
-    rx: Any  # re.Pattern[str], or regex.Pattern[str] when bounded
+    rx: Any  # re.Pattern[str], or regex.Pattern[str] when bounded; or None
     bounded: bool
     extra: Bounded | None = None
+    cjk: re.Pattern[str] | None = None
 
     def found(self, text: str) -> bool:
-        return self._found(text) or (self.extra is not None and self.extra.found(text))  # the cheap search first
-
-    def _found(self, text: str) -> bool:
-        if not self.bounded:
-            return self.rx.search(text) is not None
-        try:
-            return self.rx.search(text, timeout=REGEX_TIMEOUT_S) is not None
-        except TimeoutError:
-            return False
+        return self.first(text) is not None
 
     def first(self, text: str) -> tuple[int, int] | None:
-        """The span of an occurrence (the cheap search's first, else the bounded one's), or None."""
+        """The span of an occurrence (the cheap searches first, then the bounded one), or None."""
         for span in self._spans(text):
             return span
+        if self.cjk is not None and has_spaceless(text):
+            mo = self.cjk.search(text)
+            if mo:
+                return mo.span()
         return self.extra.first(text) if self.extra is not None else None
 
     def starts(self, text: str) -> Iterator[int]:
@@ -242,12 +266,19 @@ class Bounded:
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """(start, end) of each occurrence in `text`, in order; a timeout ends the list."""
+        sources = [self._spans(text)]
+        if self.cjk is not None and has_spaceless(text):
+            sources.append(mo.span() for mo in self.cjk.finditer(text))
         if self.extra is not None:
-            yield from heapq.merge(self._spans(text), self.extra.spans(text))
+            sources.append(self.extra.spans(text))
+        if len(sources) == 1:
+            yield from sources[0]
         else:
-            yield from self._spans(text)
+            yield from heapq.merge(*sources)
 
     def _spans(self, text: str) -> Iterator[tuple[int, int]]:
+        if self.rx is None:
+            return
         if not self.bounded:
             yield from (mo.span() for mo in self.rx.finditer(text))
             return
@@ -258,24 +289,39 @@ class Bounded:
             return
 
 
+_SPACELESS_RX = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+
+
+def has_spaceless(text: str) -> bool:
+    """Whether `text` has a character of a script without spaces between words (ASCII text at once)."""
+    return not text.isascii() and _SPACELESS_RX.search(text) is not None
+
+
 @lru_cache(maxsize=4096)
 def compile_terms(terms: tuple[Term, ...], ignore_case: bool = False) -> Bounded:
     """One expression finding any of `terms` (phrases, prefixes, acronyms' letters, regexes; not aliases or
     `near`); its regex terms, if any, bounded in time."""
     regexes = tuple(t for t in terms if t.kind == "regex")
-    words = tuple(t for t in terms if t.kind in ("phrase", "prefix", "acronym") and not t.substring)
+    words = tuple(t for t in terms if t.kind in ("phrase", "prefix", "acronym") and not t.substring and not t.lone_han)
     substrings = tuple(t for t in terms if t.substring)
+    lone = tuple(t for t in terms if t.lone_han)
     bounded = None
     if regexes:
         source = "|".join(f"(?:{t.pattern()})" for t in regexes)
         bounded = Bounded(regex.compile(source, regex.IGNORECASE if ignore_case else 0), True)
-        if not words and not substrings:
+        if not words and not substrings and not lone:
             return bounded
     # The boundaries once around the alternation, not in every branch: the same matches (each branch is still
     # tried in order, the end boundary backtracking into the next), twenty times faster on a vocabulary.
+    flags = re.IGNORECASE if ignore_case else 0
+    rx = re.compile(r"(?<!\w)(?:" + "|".join(t.body() for t in words) + r")(?!\w)", flags) if words else None
     branches = []
-    if words:
-        branches.append(r"(?<!\w)(?:" + "|".join(t.body() for t in words) + r")(?!\w)")
     if substrings:  # no word boundaries where words have no spaces between them
         branches.append("(?:" + "|".join(t.body() for t in substrings) + ")")
-    return Bounded(re.compile("|".join(branches), re.IGNORECASE if ignore_case else 0), False, bounded)
+    if lone:  # a single Han character not touching another
+        branches.append(rf"(?<![{HAN}])(?:" + "|".join(t.body() for t in lone) + rf")(?![{HAN}])")
+    cjk = re.compile("|".join(branches), flags) if branches else None
+    return Bounded(rx, False, bounded, cjk)
