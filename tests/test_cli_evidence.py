@@ -120,7 +120,10 @@ def test_rematch_after_rule_change(home: HomeDir, server: Server) -> None:
     # the analyst narrows the China rule so the story no longer holds, and widens the weather out of curiosity
     for old, new in (
         ('all: ["@china", ["rare earth*", gallium,', 'all: ["@china", ["rare earthquakes",'),
-        ('      all: ["@thailand", "@trade_deal"]', '      all: ["@thailand", ["@trade_deal", weather]]'),
+        (
+            '      all: ["@thailand", "@trade_deal", "title:@trade_words"]',
+            '      all: ["@thailand", ["@trade_deal", weather], ["title:@trade_words", "title:weather"]]',
+        ),
         ('any: ["@us", tariff, tariffs, "19%", framework*,', 'any: ["@us", tariff, tariffs, "19%", framework*, sunny,'),
     ):
         assert text.count(old) == 1, f"the shipped rule changed: {old}"
