@@ -53,7 +53,7 @@ def export(app: App, fmt: str) -> bytes:
     """The milestones as `fmt` (csv, json or ics), as the published site has them."""
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    return export_bytes(read_state(app), fmt)
+    return export_bytes(read_state(app, evidence_limit=1, with_trends=False), fmt)
 
 
 def write_export(path: Path, data: bytes) -> None:

@@ -15,7 +15,7 @@ from ..definitions import AgreementDef, MilestoneDef
 from ..views import HistoryRow, MatchView, MilestoneDetail, MilestoneView
 from ..wording import days_phrase, plural
 from . import charts
-from .state import ReportState
+from .state import EVIDENCE_SHOWN, ReportState
 from .text import safe_url, shorten
 
 STATUS_LABELS = {s: s.replace("_", " ") for s in STATUSES}
@@ -29,7 +29,6 @@ STATE_LABELS = {
     "late": "late",
 }
 SOFT_STATES = ("upcoming", "due_soon", "overdue")  # where a soft target reads differently from a commitment
-EVIDENCE_SHOWN = 100  # pieces of evidence listed on a milestone page; the rest are counted
 CHANGES_IN_FEED = 100  # status changes in changes.xml
 FAILING = 3  # consecutive failures that make a source worth naming, as in the digests (SPEC §7)
 TAG = "tag:monitor,2025:"  # the authority and date of every id the report mints (RFC 4151)
@@ -240,7 +239,7 @@ class MilestonePage:
     depends_on: MilestoneView | None
     dependants: tuple[MilestoneView, ...]
     history: tuple[Change, ...]
-    evidence: tuple[EvidenceEntry, ...]  # the newest EVIDENCE_SHOWN
+    evidence: tuple[EvidenceEntry, ...]  # the newest EVIDENCE_SHOWN (what the state holds)
     evidence_total: int
     generated: str
 
@@ -268,7 +267,7 @@ def milestone_page(state: ReportState, milestone_id: str) -> MilestonePage:
             depends_on=upstream,
             dependants=dependants,
             history=history,
-            matches=evidence,
+            matches=evidence[:EVIDENCE_SHOWN],
         ),
         agreement=next(a for a in state.agreements if a.id == m.agreement),
         row=row(state, v, milestone_id + ".html"),
@@ -286,7 +285,7 @@ def milestone_page(state: ReportState, milestone_id: str) -> MilestonePage:
             for h in history
         ),
         evidence=tuple(_evidence_entry(e, state.timezone) for e in evidence[:EVIDENCE_SHOWN]),
-        evidence_total=len(evidence),
+        evidence_total=max(state.evidence_total.get(milestone_id, 0), len(evidence)),
         generated=local_time(state.now, state.timezone),
     )
 

@@ -15,6 +15,7 @@ from ..storage.feeds import FeedHealth, health
 from ..storage.trends import Found
 from ..views import HistoryRow, MatchView, MilestoneView
 
+EVIDENCE_SHOWN = 100  # pieces of evidence listed on a milestone page; the rest are counted
 TREND_WEEKS = 104  # the trend charts start at the first signing, at most two years back
 
 
@@ -29,7 +30,8 @@ class ReportState:
     milestones: tuple[MilestoneDef, ...]
     views: tuple[MilestoneView, ...]  # as `monitor milestones` lists them
     history: tuple[HistoryRow, ...]  # every change of a tracked milestone, newest recorded first
-    evidence: Mapping[str, tuple[MatchView, ...]]  # per milestone, not dismissed, newest first
+    evidence: Mapping[str, tuple[MatchView, ...]]  # per milestone, not dismissed, newest first, at most a limit
+    evidence_total: Mapping[str, int]  # per milestone, not dismissed, all of it
     found: tuple[Found, ...]  # evidence since the trend window's start, for the charts
     trend_start: dt.date  # the Monday the trend charts start on
     feeds: tuple[FeedHealth, ...]
@@ -50,17 +52,26 @@ def trend_window(agreements: tuple[AgreementDef, ...], today: dt.date, weeks: in
     return max(first, week_start(min(signed))) if signed else first
 
 
-def read_state(app: App) -> ReportState:
-    """Everything the report shows, read now. Evidence dismissed by a reviewer is left out: it was judged not to
-    be evidence."""
+def newest_evidence(app: App, milestone_id: str, limit: int) -> tuple[MatchView, ...]:
+    """The `limit` newest pieces of a milestone's evidence that were not dismissed, in the order
+    evidence_reads.matches gives (newest item first): the newest confirmed and the newest unreviewed, merged."""
+    found = [
+        e
+        for state in ("confirmed", "new")
+        for e in evidence_reads.matches(app.db, milestone=milestone_id, state=state, limit=limit)
+    ]
+    return tuple(sorted(found, key=lambda e: (e.published, e.id), reverse=True)[:limit])
+
+
+def read_state(app: App, evidence_limit: int = EVIDENCE_SHOWN, with_trends: bool = True) -> ReportState:
+    """Everything the report shows, read now: each milestone's newest `evidence_limit` pieces of evidence, and
+    (`with_trends`) the evidence the charts count. Evidence dismissed by a reviewer is left out: it was judged
+    not to be evidence."""
     defs = app.definitions
     views = tuple(tracking.list_milestones(app))
     tracked = {m.id for m in defs.milestones}
     history = tuple(h for h in tracking.history(app) if h.milestone in tracked)
-    evidence = {
-        m.id: tuple(e for e in evidence_reads.matches(app.db, milestone=m.id) if e.state != "dismissed")
-        for m in defs.milestones
-    }
+    evidence = {m.id: newest_evidence(app, m.id, evidence_limit) for m in defs.milestones}
     today = app.today()
     start = trend_window(defs.agreements, today)
     # a week starts at midnight in `timezone`; a day earlier in UTC covers every offset, the content cuts exactly
@@ -76,7 +87,8 @@ def read_state(app: App) -> ReportState:
         views=views,
         history=history,
         evidence=evidence,
-        found=tuple(trends.evidence_found(app.db, since)),
+        evidence_total=trends.evidence_counts(app.db),
+        found=tuple(trends.evidence_found(app.db, since)) if with_trends else (),
         trend_start=start,
         feeds=tuple(f for f in health(app.db) if f.enabled),
     )

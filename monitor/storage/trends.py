@@ -1,4 +1,4 @@
-"""State over time, for the published report's trend charts: when evidence appeared.
+"""State over time, for the published report's trend charts: when evidence appeared, and how much there is.
 
 (Status over time needs no query of its own: it is the history, storage.milestones.history.)"""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .engine import Database
 from .schema import Item, Match, Milestone
@@ -34,3 +34,10 @@ def evidence_found(db: Database, since: dt.datetime) -> list[Found]:
     )
     with db.read() as s:
         return [Found(*r) for r in s.execute(q)]
+
+
+def evidence_counts(db: Database) -> dict[str, int]:
+    """How many pieces of evidence each milestone has that were not dismissed (milestones with none are absent)."""
+    q = select(Match.milestone_id, func.count()).where(Match.state != "dismissed").group_by(Match.milestone_id)
+    with db.read() as s:
+        return {m: n for m, n in s.execute(q)}
