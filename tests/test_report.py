@@ -166,6 +166,22 @@ def test_stale_pages_go_and_nothing_else_is_touched(fixed: HomeDir, tmp_path: Pa
     assert not [p for p in out.iterdir() if p.name.startswith(".monitor-report-")]  # no staging folder left
 
 
+def test_published_files_are_readable_by_the_web_server(fixed: HomeDir, tmp_path: Path) -> None:
+    """A web server runs as another user: files get 0666 less the umask, as a plain open() gives, never the
+    0600 of a temporary file."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        report(fixed, tmp_path / "site")
+        fixed.cli("export", "--format", "ics", "--out", str(tmp_path / "d.ics"))
+    finally:
+        os.umask(old)
+    for p in [*(tmp_path / "site").rglob("*"), tmp_path / "d.ics"]:
+        assert stat.S_IMODE(p.stat().st_mode) == (0o755 if p.is_dir() else 0o644), p
+
+
 def test_report_out_from_config_and_errors(fixed: HomeDir, tmp_path: Path) -> None:
     r = fixed.cli("report")
     assert r.exit_code == 2 and "report.out is not set" in r.stderr

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -183,10 +184,12 @@ def publish(out_dir: Path, files: Mapping[str, bytes]) -> tuple[tuple[str, ...],
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write one file whole or not at all: into a temporary file beside it, then renamed over it."""
+    """Write one file whole or not at all: into a new file beside it, then renamed over it. The file gets the
+    usual permissions (0666 less the umask), as a plain open() would give, not mkstemp's 0600."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -194,7 +197,7 @@ def write_atomic(path: Path, data: bytes) -> None:
                 os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
     except OSError as e:
         raise MonitorError(f"cannot write {path}: {e.strerror or e}") from e
