@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 from ..views import to_json
@@ -25,6 +26,9 @@ FORMATS = ("csv", "json", "ics")
 CALENDAR_NAME = "Implementation Monitor: deadlines"
 PRODID = "-//monitor//Implementation Monitor//EN"
 UID_DOMAIN = "monitor"
+# what json.dumps(ensure_ascii=False) leaves raw that a terminal or an editor would act on (it escapes C0 itself);
+# they only occur inside strings, so escaping them leaves every value the same
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # the header of a CSV without milestones (a config that tracks none): the SPEC's milestone keys
 EMPTY_HEADER = ("id", "agreement", "agreement_title", "title", "status", "due", "deadline_state", "completed_on",
@@ -54,8 +58,7 @@ def records(state: ReportState) -> list[dict[str, Any]]:
 def json_text(state: ReportState) -> str:
     """A JSON list of the records; non-ASCII kept, every control character escaped (json does C0 itself)."""
     text = json.dumps(records(state), indent=2, ensure_ascii=False)
-    return "".join(c if not (0x7F <= ord(c) <= 0x9F or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069)
-                   else f"\\u{ord(c):04x}" for c in text) + "\n"
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def cell(value: Any) -> str | int | float:
