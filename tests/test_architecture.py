@@ -200,3 +200,19 @@ def test_use_cases_read_state_only_through_storage() -> None:
         }
         direct = sorted(m for m in imported if m.split(".")[0] == "sqlalchemy" or m.endswith("schema"))
         assert direct == [], f"{file_of(case)} imports {direct}"
+
+
+def test_the_report_reads_state_only_through_storage_and_the_views() -> None:
+    """report/ (like digest/) is an output: its SQL lives in storage/, it never imports the ORM or the CLI."""
+    for name in (m for m in MODULES if inside(m, "monitor.report")):
+        path = MODULES[name][0]
+        imported = {
+            a.name if isinstance(node, ast.Import) else node.module or ""
+            for node in ast.walk(ast.parse(path.read_text(), str(path)))
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for a in node.names
+        }
+        direct = sorted(m for m in imported if m.split(".")[0] == "sqlalchemy" or m.endswith("schema"))
+        assert direct == [], f"{file_of(name)} imports {direct}"
+    assert violations(GRAPH, "monitor.report", ("monitor.cli", "monitor.storage.schema", "monitor.poll")) == []
+    assert "monitor.storage.trends" in GRAPH["monitor.report.state"]  # the walk sees report/

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, demo, evidence, milestones, options, sources
+from . import admin, demo, evidence, milestones, options, report, sources
 from .context import State, starting_up
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ milestones.register(app)
 sources.register(app)
 evidence.register(app)
 demo.register(app)
+report.register(app)
 
 
 def main() -> None:

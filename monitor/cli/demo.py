@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from .context import guarded, stop_on_sigterm
+from .options import Out
 
 
 def register(app: typer.Typer) -> None:
@@ -16,16 +16,13 @@ def register(app: typer.Typer) -> None:
 
 @guarded
 @stop_on_sigterm()
-def demo(
-    out: Annotated[
-        Path, typer.Option("--out", help="Where the digest preview is written (created if missing).")
-    ] = Path("demo-out"),
-) -> None:
+def demo(out: Out = None) -> None:
     """Run the whole pipeline offline on illustrative sample sources: no network, no setup.
 
     Makes a demo home in a new temporary directory (the shipped milestones; three sample sources served from
     127.0.0.1), polls and matches them, prints the milestones with the evidence found and what it suggests, and
-    writes the weekly digest preview to --out. Today is pinned to 2026-04-20; MONITOR_* settings are ignored.
+    writes the weekly digest preview to --out (created if missing; default ./demo-out). Today is pinned to
+    2026-04-20; MONITOR_* settings are ignored.
 
     Example: monitor demo --out demo-out
     """
@@ -39,7 +36,7 @@ def demo(
 
     home = Path(tempfile.mkdtemp(prefix="monitor-demo-"))
     try:
-        report = run_demo(out, home)
+        report = run_demo(out if out is not None else Path("demo-out"), home)
     except BaseException:
         remove_home(home)
         raise

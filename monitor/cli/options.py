@@ -35,3 +35,9 @@ Force = Annotated[
         "(review: with --complete, the item's date).",
     ),
 ]
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", help="Where to write (see the command's description for what and the default).", show_default=False
+    ),
+]
