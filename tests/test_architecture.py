@@ -22,6 +22,8 @@ USE_CASES = (
     "monitor.review",
     "monitor.setup",
     "monitor.checks",
+    "monitor.overview",
+    "monitor.corrections",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}
