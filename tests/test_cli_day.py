@@ -116,7 +116,8 @@ def test_summary_with_evidence_and_a_failing_source(home: HomeDir, server: Serve
     assert (down["id"], down["consecutive_failures"], down["last_error"]) == ("ministry-feed", 1, "HTTP 503")
     assert s["sources_checked"] == "2026-11-22T12:00:00+00:00"
     out = ok(home, "summary")
-    assert "evidence awaiting review: 3 matches for 3 milestones (monitor matches --state new)" in out
+    assert "evidence awaiting review: 3 matches for 3 milestones\n" in out
+    assert "to review them: monitor matches --state new\n" in out
     assert "failing sources: 1 (monitor feeds)" in out and "HTTP 503" in out
     one = ok(home, "review", str(home.json("matches", "--milestone", "th-full-agreement")[0]["id"]), "dismiss")  # type: ignore[index]
     assert "new → dismissed" in one

@@ -115,6 +115,7 @@ def rematch(
     Example: monitor rematch --milestone jp-minerals-ministerial
     """
     from .. import evidence
+    from ..wording import plural
     from .output import console, emit_json
 
     report = with_app(ctx, lambda app: evidence.rematch(app, milestone))
@@ -122,6 +123,6 @@ def rematch(
         emit_json(report)
         return
     console().print(
-        f"{report.items} items matched again against {len(report.milestones)} milestones: "
-        f"{report.added} new matches, {report.removed} removed"
+        f"{plural(report.items, 'item')} matched again against {plural(len(report.milestones), 'milestone')}: "
+        f"{plural(report.added, 'new match', 'new matches')}, {report.removed} removed"
     )

@@ -154,10 +154,10 @@ def show_summary(out: Console, s: Summary) -> None:
             [drop("title")],
         )
         title = (
-            f"evidence awaiting review: {plural(s.new_matches, 'match', 'matches')} for "
-            f"{plural(len(e), 'milestone')} (monitor matches --state new)"
+            f"evidence awaiting review: {plural(s.new_matches, 'match', 'matches')} for {plural(len(e), 'milestone')}"
         )
         out.print(fitted(evidence, width, title))
+        out.print("to review them: monitor matches --state new")
     else:
         out.print("evidence awaiting review: none")
 
