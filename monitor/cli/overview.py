@@ -209,9 +209,11 @@ def alone(ctx: typer.Context) -> None:
         return
     if given or os.environ.get("MONITOR_HOME"):
         raise fail(f"no monitor home at {home.path} (run 'monitor init {home.path}')", 2)
+    from .safe import visible
+
     typer.echo(ctx.get_help())
     typer.echo(
-        f"\n{home.path} is not a monitor home: create one with 'monitor init PATH', then run monitor there, "
-        "or name it with --home PATH or $MONITOR_HOME."
+        f"\n{visible(str(home.path))} is not a monitor home: create one with 'monitor init PATH', then run monitor "
+        "there, or name it with --home PATH or $MONITOR_HOME."
     )
     raise typer.Exit(0)
