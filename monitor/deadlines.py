@@ -83,10 +83,13 @@ def deadline(
     return Deadline(due, state, soft, left)
 
 
-def is_quiet(status: str, last_evidence: dt.date | None, since: dt.date | None, today: dt.date, days: int) -> bool:
-    """An open milestone with no new evidence for `days` days. Without any evidence yet, the clock starts at
-    `since` (the agreement's signing, else when the milestone was first tracked)."""
+def is_quiet(
+    status: str, last_evidence: dt.date | None, watched_since: dt.date | None, today: dt.date, days: int
+) -> bool:
+    """An open milestone with no new evidence for more than `days` days since the later of its last evidence and
+    `watched_since` (the later of the agreement's signing and the first read of its sources: before that, no
+    evidence could have been found). Never quiet while neither is known (a home never polled)."""
     if status not in OPEN:
         return False
-    start = last_evidence or since
-    return start is not None and (today - start).days > days
+    known = [d for d in (last_evidence, watched_since) if d is not None]
+    return bool(known) and (today - max(known)).days > days

@@ -6,6 +6,7 @@ Matching never changes a status; only a person does (monitor.review: review --co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .app import App
@@ -68,45 +69,56 @@ def match_pending(app: App) -> int:
     return _run(app, open_milestones(app, with_rule=False), only_pending=True).added
 
 
-def rematch(app: App, milestone_id: str | None = None) -> RematchReport:
-    """Apply the current rules to every stored item: new evidence added, unreviewed evidence that no longer
-    holds removed. Reviewed evidence is never changed. A milestone whose `match:` rule was deleted is in scope
-    too: nothing matches it any more, so its unreviewed evidence goes."""
-    if milestone_id is not None:
-        ids = [m.id for m in app.definitions.milestones]
+def _milestones(app: App, milestone: str | Sequence[str] | None) -> list[str]:
+    """The milestone ids an option named (one, several, or "a,b"), each checked; [] when none was given."""
+    given = [] if milestone is None else [milestone] if isinstance(milestone, str) else list(milestone)
+    wanted = list(dict.fromkeys(p.strip() for g in given for p in g.split(",") if p.strip()))
+    ids = [m.id for m in app.definitions.milestones]
+    for milestone_id in wanted:
         if milestone_id not in ids:
             raise unknown_id("milestone", milestone_id, ids)
-        scope = [milestone_id]
-    else:
-        scope = open_milestones(app, with_rule=False)
+    return wanted
+
+
+def rematch(app: App, milestone_id: str | Sequence[str] | None = None) -> RematchReport:
+    """Apply the current rules to every stored item: new evidence added, unreviewed evidence that no longer
+    holds removed. Reviewed evidence is never changed. A milestone whose `match:` rule was deleted is in scope
+    too: nothing matches it any more, so its unreviewed evidence goes. `milestone_id`: only this one or these
+    (closed ones too)."""
+    scope = _milestones(app, milestone_id) or open_milestones(app, with_rule=False)
     return _run(app, scope, only_pending=False)
 
 
 # ---------------------------------------------------------------- listing
 
 
+def _words(value: str | Sequence[str] | None, known: Sequence[str], what: str) -> list[str]:
+    given = [] if value is None else [value] if isinstance(value, str) else list(value)
+    words = list(dict.fromkeys(p.strip() for g in given for p in g.split(",") if p.strip()))
+    for w in words:
+        if w not in known:
+            raise InputError(f"unknown {what} {w!r} (one of: {', '.join(known)})")
+    return words
+
+
 def list_matches(
     app: App,
-    milestone: str | None = None,
-    state: str | None = None,
-    signal: str | None = None,
+    milestone: str | Sequence[str] | None = None,
+    state: str | Sequence[str] | None = None,
+    signal: str | Sequence[str] | None = None,
     since: dt.date | None = None,
     limit: int | None = None,
     match_id: int | None = None,
     explain: bool = False,
 ) -> list[MatchView]:
-    """Evidence found, newest item first; raises InputError on an unknown milestone, state or signal. With
+    """Evidence found, newest item first. `milestone`, `state`, `signal`: one value or several (any of them; "a,b"
+    is two); different conditions must all hold. Raises InputError on an unknown milestone, state or signal. With
     `explain`, each match says which terms matched where and why its signal (by the current rules)."""
-    if milestone is not None:
-        ids = [m.id for m in app.definitions.milestones]
-        if milestone not in ids:
-            raise unknown_id("milestone", milestone, ids)
-    if state is not None and state not in MATCH_STATES:
-        raise InputError(f"unknown match state {state!r} (one of: {', '.join(MATCH_STATES)})")
-    if signal is not None and signal not in SIGNALS:
-        raise InputError(f"unknown signal {signal!r} (one of: {', '.join(SIGNALS)})")
+    milestones = _milestones(app, milestone)
+    states = _words(state, MATCH_STATES, "match state")
+    signals = _words(signal, SIGNALS, "signal")
     views = evidence_reads.matches(
-        app.db, milestone=milestone, state=state, signal=signal, since=since, limit=limit, match_id=match_id
+        app.db, milestone=milestones, state=states, signal=signals, since=since, limit=limit, match_id=match_id
     )
     return explained(app, views) if explain else views
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import deadlines
 from .app import App
 from .deadlines import STATUSES, VERDICTS, Deadline, Progress
-from .definitions import AgreementDef, MilestoneDef
+from .definitions import AgreementDef, FeedDef, MilestoneDef
 from .errors import InputError, unknown_id
 from .storage import evidence_reads
 from .storage import milestones as store
@@ -30,10 +31,54 @@ class StatusResult:
 
 # ---------------------------------------------------------------- reading
 
+SORTS = ("urgency", "due", "id", "agreement")
 
-def _view(app: App, m: MilestoneDef, row: MilestoneRow, progress: dict[str, Progress]) -> MilestoneView:
+
+@dataclass(frozen=True)
+class Reading:
+    """The stored state every milestone view is built from, read once: rows, the progress deadlines count from, and
+    since when each agreement's sources have been read (for "quiet")."""
+
+    rows: dict[str, MilestoneRow]
+    progress: dict[str, Progress]
+    watched_since: dict[str, dt.date | None]
+
+
+def sources_of(agreement: AgreementDef, feeds: tuple[FeedDef, ...]) -> list[FeedDef]:
+    """An agreement's sources: the configured feeds whose countries meet its parties, and those with no countries
+    (general sources). Pure."""
+    parties = set(agreement.parties)
+    return [f for f in feeds if not f.countries or parties & set(f.countries)]
+
+
+def watched_since(
+    agreement: AgreementDef, feeds: tuple[FeedDef, ...], first_read: dict[str, dt.date]
+) -> dt.date | None:
+    """Since when evidence for the agreement could have been found: the later of its signing and the first time any
+    of its sources delivered items (`first_read`: feed id -> date); None while none has. Pure."""
+    read = [first_read[f.id] for f in sources_of(agreement, feeds) if f.id in first_read]
+    if not read:
+        return None
+    first = min(read)
+    return max(first, agreement.signed) if agreement.signed else first
+
+
+def read_state(app: App) -> Reading:
+    rows = store.rows(app.db)
+    first_read = {feed: app.local_date(when) for feed, when in evidence_reads.first_items(app.db).items()}
+    defs = app.definitions
+    return Reading(
+        rows,
+        store.progress_of(rows),
+        {a.id: watched_since(a, defs.feeds, first_read) for a in defs.agreements},
+    )
+
+
+def _view(app: App, m: MilestoneDef, state: Reading) -> MilestoneView:
     agreement = app.definitions.agreement(m.agreement)
-    d: Deadline = deadlines.deadline(m, agreement, progress, app.today(), app.settings.digest.due_soon_days)
+    row = state.rows[m.id]
+    today = app.today()
+    d: Deadline = deadlines.deadline(m, agreement, state.progress, today, app.settings.digest.due_soon_days)
     return MilestoneView(
         id=m.id,
         agreement=m.agreement,
@@ -52,50 +97,107 @@ def _view(app: App, m: MilestoneDef, row: MilestoneRow, progress: dict[str, Prog
         quiet=deadlines.is_quiet(
             row.status,
             app.local_date(row.last_evidence_at) if row.last_evidence_at else None,
-            agreement.signed or app.local_date(row.created_at),
-            app.today(),
+            state.watched_since[agreement.id],
+            today,
             app.settings.matching.quiet_after_days,
         ),
     )
 
 
+def views(app: App, state: Reading | None = None) -> list[MilestoneView]:
+    """Every active milestone as of today, in config order."""
+    state = state or read_state(app)
+    return [_view(app, m, state) for m in app.definitions.milestones]
+
+
+def _many(value: str | Sequence[str] | None) -> list[str]:
+    """An option given once, repeated, or as a comma-separated list: its values, blanks dropped."""
+    if value is None:
+        return []
+    given = [value] if isinstance(value, str) else list(value)
+    return [part.strip() for v in given for part in v.split(",") if part.strip()]
+
+
+def urgency(v: MilestoneView) -> tuple[int, int]:
+    """How soon a milestone needs attention, smallest first: open milestones with a due date, earliest due first (so
+    the most overdue leads, then the soonest due); then open ones waiting on another milestone; then open ones
+    without a due date; then those with a verdict. Pure."""
+    if v.status in deadlines.OPEN:
+        if v.due is not None:
+            return (0, v.due.toordinal())
+        return (1, 0) if v.deadline_state == "waiting" else (2, 0)
+    return (3, 0)
+
+
+def sort_views(views: Sequence[MilestoneView], by: str, agreements: Sequence[str] = ()) -> list[MilestoneView]:
+    """Milestones in the order `by` names (SORTS): urgency; due (earliest first, no due date last); id; agreement
+    (in `agreements` order, then urgency). Ties keep the given (config) order. Pure."""
+    if by == "urgency":
+        return sorted(views, key=urgency)
+    if by == "due":
+        return sorted(views, key=lambda v: (v.due is None, v.due or dt.date.min))
+    if by == "id":
+        return sorted(views, key=lambda v: v.id)
+    if by == "agreement":
+        order = {a: i for i, a in enumerate(agreements)}
+        return sorted(views, key=lambda v: (order.get(v.agreement, len(order)), urgency(v)))
+    raise InputError(f"unknown sort {by!r} (one of: {', '.join(SORTS)})")
+
+
 def list_milestones(
     app: App,
-    agreement: str | None = None,
-    country: str | None = None,
-    status: str | None = None,
-    deadline_state: str | None = None,
+    agreement: str | Sequence[str] | None = None,
+    country: str | Sequence[str] | None = None,
+    status: str | Sequence[str] | None = None,
+    deadline_state: str | Sequence[str] | None = None,
+    *,
+    due_within: int | None = None,
+    sort: str | None = None,
 ) -> list[MilestoneView]:
+    """Active milestones as of today. Each filter takes one value or several (a milestone passes when it has any of
+    them; "a,b" is two values); different filters must all hold. `due_within`: open milestones due in 0 to N days
+    (overdue ones are `deadline_state="overdue"`). `sort`: one of SORTS, default config order. Raises InputError
+    naming an unknown agreement, country, status, deadline state or sort."""
     defs = app.definitions
-    if agreement is not None and agreement not in {a.id for a in defs.agreements}:
-        raise unknown_id("agreement", agreement, [a.id for a in defs.agreements])
-    if status is not None:
-        check_status(status)
-    if deadline_state is not None and deadline_state not in deadlines.DEADLINE_STATES:
-        raise InputError(f"unknown deadline state {deadline_state!r} (one of: {', '.join(deadlines.DEADLINE_STATES)})")
-    cc = country.upper() if country else None
-    if cc is not None:
+    agreements = _many(agreement)
+    known_agreements = [a.id for a in defs.agreements]
+    for a in agreements:
+        if a not in known_agreements:
+            raise unknown_id("agreement", a, known_agreements)
+    statuses = [check_status(s) for s in _many(status)]
+    states = _many(deadline_state)
+    for d in states:
+        if d not in deadlines.DEADLINE_STATES:
+            raise InputError(f"unknown deadline state {d!r} (one of: {', '.join(deadlines.DEADLINE_STATES)})")
+    countries = [c.upper() for c in _many(country)]
+    if countries:
         parties = {p for a in defs.agreements for p in a.parties}
-        if cc not in parties:
-            raise InputError(f"unknown country {country!r} (tracked: {', '.join(sorted(parties))})")
-    rows = store.rows(app.db)
-    progress = store.progress_of(rows)
+        for cc, given in zip(countries, _many(country), strict=True):
+            if cc not in parties:
+                raise InputError(f"unknown country {given!r} (tracked: {', '.join(sorted(parties))})")
+    if due_within is not None and (isinstance(due_within, bool) or due_within < 0):
+        raise InputError(f"--due-within: {due_within} is not a number of days (0 or more)")
+    if sort is not None and sort not in SORTS:
+        raise InputError(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
     out = []
-    for m in defs.milestones:
-        v = _view(app, m, rows[m.id], progress)
-        if agreement and v.agreement != agreement:
+    for v in views(app):
+        if agreements and v.agreement not in agreements:
             continue
-        if cc and cc not in v.countries:
+        if countries and not set(countries) & set(v.countries):
             continue
-        if status and v.status != status:
+        if statuses and v.status not in statuses:
             continue
-        if deadline_state and v.deadline_state != deadline_state:
+        if states and v.deadline_state not in states:
+            continue
+        if due_within is not None and not (
+            v.status in deadlines.OPEN and v.days_left is not None and 0 <= v.days_left <= due_within
+        ):
             continue
         out.append(v)
-    return out
+    return sort_views(out, sort, known_agreements) if sort else out
 
 
-def _lookup(app: App, milestone_id: str, tx: Transaction | None = None) -> MilestoneDef:
+def lookup(app: App, milestone_id: str, tx: Transaction | None = None) -> MilestoneDef:
     ids = [m.id for m in app.definitions.milestones]
     if milestone_id not in ids:
         trimmed = milestone_id.strip()
@@ -132,11 +234,10 @@ def show(app: App, milestone_id: str) -> MilestoneDetail:
     """One milestone in full, with its history and its ten most recent pieces of evidence, each explained."""
     from . import evidence  # matching, imported only by the commands that explain evidence
 
-    rows = store.rows(app.db)
-    m = _lookup(app, milestone_id)
-    row = rows[m.id]
+    state = read_state(app)
+    m = lookup(app, milestone_id)
     return MilestoneDetail(
-        view=_view(app, m, row, store.progress_of(rows)),
+        view=_view(app, m, state),
         description=m.description,
         depends_on=m.due.after if m.due and m.due.kind == "after" and m.due.after != "signed" else None,
         dependants=tuple(d.id for d in _dependants(app, m.id)),
@@ -270,7 +371,7 @@ def plan_change(
     check_by(by)
     today = app.today()
     day = on or today
-    m = _lookup(app, milestone_id, tx)
+    m = lookup(app, milestone_id, tx)
     check_date(
         day,
         status,
@@ -310,10 +411,9 @@ def record_change(tx: Transaction, app: App, change: Change) -> tuple[bool, str]
 
 def status_result(app: App, milestone_id: str, changed: bool, message: str) -> StatusResult:
     """The milestone and the milestones that count from it, as they are now."""
-    rows = store.rows(app.db)
-    progress = store.progress_of(rows)
-    view = _view(app, app.definitions.milestone(milestone_id), rows[milestone_id], progress)
-    dependants = tuple(_view(app, d, rows[d.id], progress) for d in _dependants(app, milestone_id))
+    state = read_state(app)
+    view = _view(app, app.definitions.milestone(milestone_id), state)
+    dependants = tuple(_view(app, d, state) for d in _dependants(app, milestone_id))
     return StatusResult(changed, message, view, dependants)
 
 

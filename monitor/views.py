@@ -115,9 +115,15 @@ class MilestoneView:
         return self.status_on if self.status in ("complete", "partial") else None
 
 
+HISTORY_KINDS = ("change", "correction", "undo")
+
+
 @dataclass(frozen=True)
 class HistoryRow:
-    """One status change, as recorded."""
+    """One row of a milestone's history, as recorded. `kind`: a change (the world moved), a correction (an earlier
+    record was wrong: its status, date or evidence) or an undo (an earlier change or correction taken back);
+    `refers_to` is the `id` of the row a correction corrects or an undo reverts. After any row the milestone holds
+    its `to` status, `on` as the verdict date when that status is a verdict, and its `evidence_url`."""
 
     milestone: str
     from_status: str = field(metadata=json_key("from"))
@@ -128,6 +134,9 @@ class HistoryRow:
     note: str | None
     evidence_url: str | None
     match_id: int | None
+    kind: str
+    refers_to: int | None
+    id: int
 
 
 # ---------------------------------------------------------------- evidence
@@ -180,3 +189,67 @@ class MilestoneDetail:
     @property
     def agreement_title(self) -> str:
         return self.view.agreement_title
+
+
+# ---------------------------------------------------------------- the overview
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """One agreement with its milestones counted: by deadline state (every state, zeros included), open ones (no
+    verdict yet) and quiet ones."""
+
+    id: str
+    title: str
+    kind: str
+    parties: tuple[str, ...]
+    signed: dt.date | None
+    binding: bool
+    milestones: int
+    open: int
+    quiet: int
+    deadline_states: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class EvidenceWaiting:
+    """Unreviewed evidence for one milestone: how many matches, and the newest item's publication."""
+
+    milestone: str
+    title: str
+    matches: int
+    latest: dt.datetime
+
+
+@dataclass(frozen=True)
+class FailingSource:
+    """An enabled source whose last checks failed (`consecutive_failures` of them)."""
+
+    id: str
+    title: str
+    type: str
+    url: str
+    consecutive_failures: int
+    last_error: str | None
+    last_checked: dt.datetime | None
+    last_success: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The overview (`monitor summary`), as of `today`: agreements with their milestones counted; open milestones
+    overdue (most overdue first), due within `due_soon_days` (soonest first) and quiet (no evidence for
+    `quiet_after_days`); unreviewed evidence per milestone; failing sources; when a source was last checked
+    (None: never polled)."""
+
+    today: dt.date
+    due_soon_days: int
+    quiet_after_days: int
+    agreements: tuple[AgreementView, ...]
+    overdue: tuple[MilestoneView, ...]
+    due_soon: tuple[MilestoneView, ...]
+    quiet: tuple[MilestoneView, ...]
+    new_matches: int
+    new_evidence: tuple[EvidenceWaiting, ...]
+    failing_sources: tuple[FailingSource, ...]
+    sources_checked: dt.datetime | None

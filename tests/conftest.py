@@ -28,6 +28,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("MONITOR_") and name != "MONITOR_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables are 200 wide off a terminal unless a test says otherwise
     monkeypatch.setenv("MONITOR_NOW", TODAY)
     monkeypatch.setenv("MONITOR_USER", "tester")
 

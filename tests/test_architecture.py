@@ -23,6 +23,8 @@ USE_CASES = (
     "monitor.setup",
     "monitor.checks",
     "monitor.demo",
+    "monitor.overview",
+    "monitor.corrections",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}

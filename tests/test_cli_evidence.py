@@ -144,13 +144,39 @@ def test_rematch_after_rule_change(home: HomeDir, server: Server) -> None:
     assert r.exit_code == 2 and "did you mean 'cn-rare-earth-controls'" in r.stderr
 
 
-def test_quiet_milestones(home: HomeDir) -> None:
-    rows = {m["id"]: m for m in home.json("milestones")}
-    # signed 2025-10-26..30, no evidence since: more than 60 days before 2026-11-22
-    assert rows["cn-rare-earth-controls"]["quiet"] is True
+def test_quiet_means_no_evidence_since_its_sources_were_first_read(home: HomeDir, server: Server) -> None:
+    """Quiet: open, and no evidence for quiet_after_days (60) since the later of the signing and the first read of
+    the agreement's sources (feeds whose countries meet its parties, or with no countries)."""
+    quiet = lambda **env: {m["id"] for m in json.loads(home.cli("milestones", "--json", **env).stdout) if m["quiet"]}  # noqa: E731
+    # a home never polled: signed in October 2025, but nobody has looked, so nothing is quiet
+    assert quiet() == set()
+    server.routes["/kr"] = Response(body=feed(("k-1", "Seoul weather", "https://news.example.org/seoul", "Rain.")))
+    server.routes["/a"] = Response(body=feed(CHINA))
+    write_feeds(
+        home,
+        [
+            {"id": "kr-news", "type": "rss", "url": server.url("/kr"), "countries": ["KR"]},
+            {"id": "cn-news", "type": "rss", "url": server.url("/a"), "countries": ["CN"]},
+        ],
+    )
+    assert home.cli("poll", MONITOR_NOW="2026-08-01T06:00:00+00:00").exit_code == 0
+    # 45 days after the first read: not yet
+    assert quiet(MONITOR_NOW="2026-09-15T12:00:00+00:00") == set()
+    # 113 days after: Korea's and China's milestones are quiet (China's evidence was published in March, before
+    # the monitor looked); Japan's sources were never read, so Japan's are not
+    assert quiet() == {
+        "kr-final-text",
+        "kr-tariff-15",
+        "kr-investment-mou",
+        "kr-fund-payments",
+        "kr-shipbuilding-investment",
+        "cn-rare-earth-controls",
+        "cn-pause-end",
+    }
     home.cli("complete", "cn-rare-earth-controls", "--on", "2025-11-07")
-    assert {m["id"]: m for m in home.json("milestones")}["cn-rare-earth-controls"]["quiet"] is False
-    assert "(quiet)" in home.cli("milestones").stdout
+    assert "cn-rare-earth-controls" not in quiet()
+    r = home.cli("milestones", "--country", "KR")
+    assert r.exit_code == 0 and r.stdout.count("(quiet)") == 5
 
 
 def test_changed_items_update_their_evidence(home: HomeDir, server: Server) -> None:

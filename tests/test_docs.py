@@ -17,6 +17,7 @@ from monitor.cli import app
 from tests.conftest import REPO
 
 HELP_OPTIONS = {"--help", "-h"}
+LENT = {"--home"}  # global options every command also takes after its name: documented once, with the globals
 ENV_ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=")
 
 
@@ -36,13 +37,14 @@ def ids(cases: list[tuple[tuple[str, ...], Any]]) -> list[str]:
     return [" ".join(path) or "monitor" for path, _ in cases]
 
 
-def long_options(command: Any) -> list[str]:
+def long_options(command: Any, lent: bool = True) -> list[str]:
+    """The command's long options; without the global ones every command takes (LENT) unless `lent`."""
     return sorted(
         opt
         for p in command.params
         if p.param_type_name == "option"
         for opt in (*p.opts, *p.secondary_opts)
-        if opt.startswith("--") and opt not in HELP_OPTIONS
+        if opt.startswith("--") and opt not in HELP_OPTIONS and (lent or opt not in LENT)
     )
 
 
@@ -70,12 +72,13 @@ def examples(command: Any) -> list[str]:
 def test_the_walk_finds_every_command() -> None:
     """The walk itself: a command or option it failed to see would never be checked."""
     known = set(
-        "init,check,db,db upgrade,milestones,show,complete,status,history,poll,feeds,matches,review,rematch".split(",")
+        "init,check,db,db upgrade,milestones,show,complete,status,history,poll,feeds,matches,review,rematch,"
+        "summary,agreements,amend,undo".split(",")
     )
     assert known <= set(ids(SUBCOMMANDS))
     complete = dict(SUBCOMMANDS)[("complete",)]
     assert {"--on", "--evidence", "--note", "--by"} <= set(long_options(complete))
-    assert long_options(ROOT) == ["--home", "--version"]
+    assert long_options(ROOT) == ["--home", "--install-completion", "--show-completion", "--version"]
     assert not mentions("`monitor poll [--feed ID]... [--json]`", "--fe")
 
 
@@ -87,13 +90,13 @@ def test_a_shared_option_is_one_declaration() -> None:
     for path, command in SUBCOMMANDS:
         for p in command.params:
             for opt in p.opts if p.param_type_name == "option" else ():
-                if opt.startswith("--") and opt not in HELP_OPTIONS:
+                if opt.startswith("--") and opt not in HELP_OPTIONS | LENT:
                     seen.setdefault(opt, set()).add((p.help or "", p.default))
                     users.setdefault(opt, []).append(" ".join(path))
     assert {opt: sorted(users[opt]) for opt in ("--json", "--by", "--force")} == {
-        "--json": ["feeds", "history", "matches", "milestones", "poll", "rematch", "show"],
-        "--by": ["complete", "review", "status"],
-        "--force": ["complete", "review", "status"],
+        "--json": ["agreements", "feeds", "history", "matches", "milestones", "poll", "rematch", "show", "summary"],
+        "--by": ["amend", "complete", "review", "status", "undo"],
+        "--force": ["amend", "complete", "review", "status"],
     }
     assert {opt: found for opt, found in seen.items() if len(found) > 1} == {}
 
@@ -103,8 +106,17 @@ def test_command_and_options_in_readme(path: tuple[str, ...], command: Any) -> N
     name = "monitor " + " ".join(path)
     rows = [s for s in synopses() if s == name or s.startswith(name + " ")]
     assert rows, f"README.md '## CLI reference' has no row for `{name}`"
-    missing = [opt for opt in long_options(command) if not any(mentions(row, opt) for row in rows)]
+    missing = [opt for opt in long_options(command, lent=False) if not any(mentions(row, opt) for row in rows)]
     assert missing == [], f"README.md '## CLI reference' row for `{name}` does not mention {missing}"
+
+
+@pytest.mark.parametrize(("path", "command"), SUBCOMMANDS, ids=ids(SUBCOMMANDS))
+def test_every_command_takes_the_global_home(path: tuple[str, ...], command: Any) -> None:
+    """`--home` works after the command too (`monitor milestones --home h`): one option, lent by the root group,
+    with the root's help."""
+    [home] = [p for p in command.params if "--home" in getattr(p, "opts", ())]
+    [root_home] = [p for p in ROOT.params if "--home" in getattr(p, "opts", ())]
+    assert (home.help, home.expose_value) == (root_home.help, False)
 
 
 def test_global_options_in_readme() -> None:

@@ -229,7 +229,10 @@ def test_csv_and_json_exports(fixed: HomeDir, tmp_path: Path) -> None:
     assert [d["id"] for d in docs] == [row["id"] for row in rows]
     listed = fixed.json("milestones")
     assert all(set(d) >= SPEC_KEYS for d in docs)
-    for d, m in zip(docs, listed, strict=True):  # type: ignore[arg-type]
+    by_id = {m["id"]: m for m in listed}  # type: ignore[index, union-attr]
+    assert set(by_id) == {d["id"] for d in docs}
+    for d in docs:
+        m = by_id[d["id"]]
         assert {k: d[k] for k in m} == m  # the `milestones --json` record, with more keys
     cn_doc = next(d for d in docs if d["id"] == "cn-rare-earth-controls")
     assert cn_doc["last_evidence_title"] == FORMULA_TITLE  # JSON keeps the value exactly
@@ -335,7 +338,8 @@ M2 = MilestoneDef("m2", "a", "Second", "", DueRule("after", after="m1", days=30)
 
 
 def change(m: str, to: str, on: dt.date, recorded: dt.date, before: str = "pending") -> HistoryRow:
-    return HistoryRow(m, before, to, on, dt.datetime.combine(recorded, dt.time(12), dt.UTC), "x", None, None, None)
+    when = dt.datetime.combine(recorded, dt.time(12), dt.UTC)
+    return HistoryRow(m, before, to, on, when, "x", None, None, None, "change", None, 0)
 
 
 def pure_state(history: tuple[HistoryRow, ...], today: dt.date) -> ReportState:

@@ -64,6 +64,7 @@ def test_building_the_cli_imports_no_library() -> None:
         "monitor.cli.evidence",
         "monitor.cli.milestones",
         "monitor.cli.options",
+        "monitor.cli.overview",
         "monitor.cli.report",
         "monitor.cli.sources",
         "monitor.errors",

@@ -64,7 +64,8 @@ def record(app: App, *changes: StatusWrite) -> None:
             store.write_status(tx, c)
 
 
-def row_of(c: StatusWrite) -> HistoryRow:
+def row_of(c: StatusWrite, row_id: int) -> HistoryRow:
+    """The history row `c` writes, as the `row_id`-th row of a fresh database."""
     return HistoryRow(
         milestone=c.milestone_id,
         from_status=c.from_status,
@@ -75,6 +76,9 @@ def row_of(c: StatusWrite) -> HistoryRow:
         note=c.note,
         evidence_url=c.evidence_url,
         match_id=c.match_id,
+        kind=c.kind,
+        refers_to=c.refers_to,
+        id=row_id,
     )
 
 
@@ -106,7 +110,7 @@ def test_a_status_change_writes_exactly_one_history_row(app: App) -> None:
     before = store.rows(app.db)
     c = change("kr-final-text", "pending", "complete", dt.date(2025, 11, 14), 0, note="signed text")
     record(app, c)
-    assert store.history(app.db) == [row_of(c)]
+    assert store.history(app.db) == [row_of(c, 1)]
     after = store.rows(app.db)
     kr = after["kr-final-text"]
     assert (kr.status, kr.status_on, kr.evidence_url) == ("complete", dt.date(2025, 11, 14), c.evidence_url)
@@ -140,11 +144,12 @@ def test_history_filters(app: App) -> None:
     # recorded later but dated earlier: the order is by recording, the filter by date
     fourth = change("cn-rare-earth-controls", "pending", "partial", dt.date(2025, 11, 1), 3)
     record(app, first, second, third, fourth)
-    assert store.history(app.db) == [row_of(fourth), row_of(third), row_of(second), row_of(first)]
-    assert store.history(app.db, "th-full-agreement") == [row_of(third), row_of(first)]
-    assert store.history(app.db, since=dt.date(2025, 11, 14)) == [row_of(third), row_of(second)]
-    assert store.history(app.db, since=dt.date(2025, 11, 15)) == [row_of(third)]
-    assert store.history(app.db, "th-full-agreement", dt.date(2025, 11, 6)) == [row_of(third)]
+    one, two, three, four = (row_of(c, i) for i, c in enumerate((first, second, third, fourth), 1))
+    assert store.history(app.db) == [four, three, two, one]
+    assert store.history(app.db, "th-full-agreement") == [three, one]
+    assert store.history(app.db, since=dt.date(2025, 11, 14)) == [three, two]
+    assert store.history(app.db, since=dt.date(2025, 11, 15)) == [three]
+    assert store.history(app.db, "th-full-agreement", dt.date(2025, 11, 6)) == [three]
     assert store.history(app.db, "kr-final-text", dt.date(2026, 1, 1)) == []
     assert store.history(app.db, "jp-stockpiling") == []
     assert store.progress(app.db)["cn-rare-earth-controls"] == Progress("partial", dt.date(2025, 11, 1))
@@ -225,6 +230,9 @@ def test_to_json_nested_detail_with_history_and_evidence() -> None:
         note=None,
         evidence_url=None,
         match_id=7,
+        kind="correction",
+        refers_to=3,
+        id=4,
     )
     match = MatchView(
         id=7,
@@ -274,6 +282,9 @@ def test_to_json_nested_detail_with_history_and_evidence() -> None:
             "note": None,
             "evidence_url": None,
             "match_id": 7,
+            "kind": "correction",
+            "refers_to": 3,
+            "id": 4,
         }
     ]
     assert doc["matches"] == [

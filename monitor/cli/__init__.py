@@ -5,21 +5,56 @@ Building the app imports typer and nothing of the library: each command imports 
 
 from __future__ import annotations
 
+import copy
 import gc
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
-from . import admin, demo, evidence, milestones, options, report, sources
+from . import admin, demo, evidence, milestones, options, overview, report, sources
 from .context import State, starting_up
+
+
+class HomeAnywhere(TyperGroup):
+    """The root group, which lends its global `--home` to every command below it, so that `monitor milestones
+    --home h` works as `monitor --home h milestones` does (given twice, the later one wins). The copy takes no
+    argument of the command's function: it only records the path where `--home` before the command would."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        home = next(p for p in self.params if p.name == "home")
+        lent = copy.copy(home)
+        lent.expose_value = False
+        lent.callback = _remember_home
+        _lend(self, lent)
+
+
+def _lend(group: Any, option: Any) -> None:
+    for command in getattr(group, "commands", {}).values():
+        if not any(p.name == option.name for p in command.params):
+            command.params.append(option)
+        _lend(command, option)
+
+
+def _remember_home(ctx: Any, _param: Any, value: Any) -> Any:
+    if value is not None:
+        root = ctx.find_root()
+        if root.obj is None:
+            root.obj = State()
+        root.obj.home = str(value)
+    return value
+
 
 app = typer.Typer(
     name="monitor",
-    help="Track the implementation of international agreements: milestones, deadlines, evidence.\n\n"
+    cls=HomeAnywhere,
+    help="Track the implementation of international agreements: milestones, deadlines, evidence. Run alone in a "
+    "home, it prints the overview (monitor summary).\n\n"
     "Example: monitor --home ~/monitor-home milestones --deadline overdue",
-    no_args_is_help=True,
-    add_completion=False,
+    invoke_without_command=True,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -40,6 +75,8 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = State(str(home) if home else None)
+    if ctx.invoked_subcommand is None:
+        overview.alone(ctx)
 
 
 admin.register(app)
@@ -48,6 +85,7 @@ sources.register(app)
 evidence.register(app)
 demo.register(app)
 report.register(app)
+overview.register(app)
 
 
 def main() -> None:

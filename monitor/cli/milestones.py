@@ -7,13 +7,26 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .context import default_user, guarded, with_app
-from .options import By, Evidence, Force, Json, MilestoneId, Note, On, Since
+from .options import (
+    DEADLINE_STATES,
+    SORTS,
+    STATUSES,
+    By,
+    Correct,
+    Evidence,
+    Force,
+    Json,
+    MilestoneId,
+    Note,
+    On,
+    Since,
+    agreement_ids,
+    milestone_ids,
+    words,
+)
 
 if TYPE_CHECKING:
-    from rich.text import Text
-
     from ..tracking import StatusResult
-    from ..views import MilestoneView
 
 
 def register(app: typer.Typer) -> None:
@@ -21,67 +34,85 @@ def register(app: typer.Typer) -> None:
     app.command("show")(show)
     app.command("complete")(complete)
     app.command("status")(status)
+    app.command("amend")(amend)
+    app.command("undo")(undo)
     app.command("history")(history)
 
 
-def _days(v: MilestoneView) -> str:
-    return "" if v.days_left is None else str(v.days_left)
-
-
-def _state(v: MilestoneView) -> Text:
-    from rich.text import Text
-
-    from .output import STATE_STYLE
-
-    label = v.deadline_state + (" (soft)" if v.soft and v.deadline_state in ("overdue", "due_soon", "upcoming") else "")
-    return Text(label, style=STATE_STYLE.get(v.deadline_state, ""))
+Many = list[str] | None
 
 
 @guarded
 def milestones(
     ctx: typer.Context,
-    agreement: Annotated[str | None, typer.Option("--agreement", help="Only this agreement id.")] = None,
-    country: Annotated[str | None, typer.Option("--country", help="Only agreements with this party (e.g. JP).")] = None,
-    status_: Annotated[str | None, typer.Option("--status", help="Only this status (pending, complete ...).")] = None,
-    deadline: Annotated[str | None, typer.Option("--deadline", help="Only this deadline state (overdue ...).")] = None,
+    agreement: Annotated[
+        Many,
+        typer.Option(
+            "--agreement",
+            help="Only this agreement id (repeatable, or a,b: any of them).",
+            autocompletion=agreement_ids,
+        ),
+    ] = None,
+    country: Annotated[
+        Many, typer.Option("--country", help="Only agreements with this party, e.g. JP (repeatable).")
+    ] = None,
+    status_: Annotated[
+        Many,
+        typer.Option(
+            "--status", help="Only this status: pending, complete ... (repeatable).", autocompletion=words(*STATUSES)
+        ),
+    ] = None,
+    deadline: Annotated[
+        Many,
+        typer.Option(
+            "--deadline",
+            help="Only this deadline state: overdue, due_soon ... (repeatable).",
+            autocompletion=words(*DEADLINE_STATES),
+        ),
+    ] = None,
+    due_within: Annotated[
+        int | None,
+        typer.Option(
+            "--due-within", min=0, metavar="DAYS", help="Only open milestones due in the next DAYS days (0: today)."
+        ),
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            help="urgency (open and due soonest first; most overdue on top), due, id, or agreement.",
+            autocompletion=words(*SORTS),
+        ),
+    ] = "urgency",
     as_json: Json = False,
 ) -> None:
-    """List tracked milestones with due dates and deadline states.
+    """List tracked milestones with due dates and deadline states, most urgent first. Different filters must all
+    hold; a filter given several times matches any of its values.
 
-    Example: monitor milestones --country JP --deadline overdue
+    Example: monitor milestones --deadline overdue --deadline due_soon --country JP
     """
     from .. import tracking
-    from .output import console, emit_json, fmt, table
+    from ..wording import plural
+    from .layouts import milestone_layout
+    from .output import console, emit_json
+    from .tables import fitted
 
     views, today = with_app(
-        ctx, lambda app: (tracking.list_milestones(app, agreement, country, status_, deadline), app.today())
+        ctx,
+        lambda app: (
+            tracking.list_milestones(
+                app, agreement, country, status_, deadline, due_within=due_within, sort=sort
+            ),
+            app.today(),
+        ),
     )
     if as_json:
         emit_json(views)
         return
-    t = table(
-        "id",
-        "agreement",
-        "title",
-        "status",
-        "due",
-        "deadline",
-        "days left",
-        "last evidence",
-        title=f"{len(views)} milestones, today {today.isoformat()}",
-    )
-    for v in views:
-        t.add_row(
-            v.id,
-            v.agreement,
-            v.title,
-            v.status,
-            fmt(v.due),
-            _state(v),
-            _days(v),
-            fmt(v.last_evidence) + (" (quiet)" if v.quiet else ""),
-        )
-    console().print(t)
+    out = console()
+    order = "" if sort == "urgency" else f" by {sort}"
+    title = f"{plural(len(views), 'milestone')}{order}, today {today.isoformat()}"
+    out.print(fitted(milestone_layout(views), out.width, title))
 
 
 @guarded
@@ -93,7 +124,10 @@ def show(ctx: typer.Context, milestone_id: MilestoneId, as_json: Json = False) -
     from rich.text import Text
 
     from .. import tracking
-    from .output import console, emit_json, fmt, table
+    from ..wording import days_phrase, plural
+    from .layouts import deadline_text, history_layout, match_layout
+    from .output import console, emit_json, fmt
+    from .tables import fitted
 
     d = with_app(ctx, lambda app: tracking.show(app, milestone_id))
     if as_json:
@@ -106,15 +140,8 @@ def show(ctx: typer.Context, milestone_id: MilestoneId, as_json: Json = False) -
     if d.description:
         out.print(f"what counts {d.description}")
     out.print(f"due rule    {v.due_rule or 'none'}")
-    out.print(
-        Text.assemble(
-            "due         ",
-            fmt(v.due),
-            "  ",
-            _state(v),
-            f"  ({v.days_left} days left)" if v.days_left is not None else "",
-        )
-    )
+    days = days_phrase(v.days_left)
+    out.print(Text.assemble("due         ", fmt(v.due), "  ", deadline_text(v), f"  ({days})" if days else ""))
     out.print(f"status      {v.status}" + (f" on {v.status_on}" if v.status_on else ""))
     if v.evidence_url:
         out.print(f"evidence    {v.evidence_url}")
@@ -124,17 +151,12 @@ def show(ctx: typer.Context, milestone_id: MilestoneId, as_json: Json = False) -
         out.print(f"dependants  {', '.join(d.dependants)}")
     out.print(f"last evidence {fmt(v.last_evidence)}" + ("  (quiet: no new evidence for a while)" if v.quiet else ""))
     if d.history:
-        h = table("on", "from", "to", "by", "note", "evidence", title="history")
-        for r in d.history:
-            h.add_row(fmt(r.on), r.from_status, r.to_status, r.by, r.note or "", r.evidence_url or "")
-        out.print(h)
+        rows = plural(len(d.history), "row")
+        out.print(fitted(history_layout(d.history, with_milestone=False), out.width, f"history ({rows})"))
     else:
         out.print("history     none yet")
     if d.matches:
-        e = table("match", "published", "signal", "state", "title", "link", title="recent evidence")
-        for mt in d.matches:
-            e.add_row(str(mt.id), fmt(mt.published), mt.signal, mt.state, mt.item_title, mt.item_url or "")
-        out.print(e)
+        out.print(fitted(match_layout(d.matches, with_milestone=False), out.width, "recent evidence"))
         out.print(Text("why each matched (by the current rules)", style="bold"))
         for mt in d.matches:
             why = mt.explanation.summary() if mt.explanation is not None else "no rule to explain it"
@@ -159,13 +181,15 @@ def complete(
     note: Note = None,
     by: By = None,
     force: Force = False,
+    correct: Correct = False,
 ) -> None:
     """Mark a milestone complete; milestones due "after" it get their due date. The date cannot be in the future,
-    nor before the agreement was signed (before 1990-01-01 when it has no signing date) without --force.
+    nor before the agreement was signed (before 1990-01-01 when it has no signing date) without --force. With
+    --correct, the current record was wrong and is corrected to complete (see amend).
 
     Example: monitor complete my-notifications --on 2026-03-01 --evidence https://www.miti.gov.my/...
     """
-    _change(ctx, milestone_id, "complete", on, evidence, note, by, force)
+    _change(ctx, milestone_id, "complete", on, evidence, note, by, force, correct)
 
 
 @guarded
@@ -174,20 +198,27 @@ def status(
     milestone_id: MilestoneId,
     new_status: Annotated[
         str,
-        typer.Argument(metavar="STATUS", help="pending | in_progress | stalled | complete | partial | missed"),
+        typer.Argument(
+            metavar="STATUS",
+            help="pending | in_progress | stalled | complete | partial | missed",
+            autocompletion=words(*STATUSES),
+        ),
     ],
     on: On = None,
     evidence: Evidence = None,
     note: Note = None,
     by: By = None,
     force: Force = False,
+    correct: Correct = False,
 ) -> None:
     """Set any status. complete, partial and missed are verdicts and carry a date (--on, default today), never
     in the future; a verdict before the agreement was signed, or any date before 1990-01-01, needs --force.
+    With --correct, the current record was wrong: it is corrected to STATUS (its date and evidence kept unless
+    given) by a history row marked as a correction, not recorded as something that happened.
 
     Example: monitor status th-full-agreement stalled --note "talks paused after border clashes"
     """
-    _change(ctx, milestone_id, new_status, on, evidence, note, by, force)
+    _change(ctx, milestone_id, new_status, on, evidence, note, by, force, correct)
 
 
 def _change(
@@ -199,51 +230,102 @@ def _change(
     note: str | None,
     by: str | None,
     force: bool = False,
+    correct: bool = False,
 ) -> None:
     """The library checks status, date, URL, note and name; only --on is turned from text into a date here."""
-    from .. import tracking
+    from .. import corrections, tracking
     from .output import parse_date
 
     day = parse_date(on, "--on")
     who = default_user() if by is None else by
+    if correct:
+        result = with_app(
+            ctx,
+            lambda app: corrections.correct(
+                app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=who, force=force
+            ),
+        )
+    else:
+        result = with_app(
+            ctx,
+            lambda app: tracking.set_status(
+                app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=who, force=force
+            ),
+        )
+    _report(result)
+
+
+@guarded
+def amend(
+    ctx: typer.Context,
+    milestone_id: MilestoneId,
+    on: On = None,
+    evidence: Evidence = None,
+    note: Note = None,
+    by: By = None,
+    force: Force = False,
+) -> None:
+    """Correct the date (--on) or evidence (--evidence) of the current record, a verdict's date say, without
+    pretending anything happened: a new history row marked as a correction, pointing at the row it corrects; what
+    is not given stays as recorded. Milestones due "after" this one move with it. Undo it with `monitor undo`.
+
+    Example: monitor amend kr-final-text --on 2025-11-14 --evidence https://www.whitehouse.gov/fact-sheets/...
+    """
+    from .. import corrections
+    from ..errors import InputError
+    from .output import parse_date
+
+    if on is None and evidence is None:
+        raise InputError("amend: nothing to correct; give --on DATE or --evidence URL (or both)")
+    day = parse_date(on, "--on")
+    who = default_user() if by is None else by
     result = with_app(
         ctx,
-        lambda app: tracking.set_status(
-            app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=who, force=force
+        lambda app: corrections.correct(
+            app, milestone_id, None, on=day, evidence_url=evidence, note=note, by=who, force=force
         ),
     )
     _report(result)
 
 
 @guarded
+def undo(ctx: typer.Context, milestone_id: MilestoneId, note: Note = None, by: By = None) -> None:
+    """Take back the last status change (or correction) of a milestone: a new history row marked as an undo,
+    pointing at the row it reverts, restores the status, date and evidence before it. Undo again to go further
+    back. Milestones due "after" this one move with it; a review that went with the change stays as it is.
+
+    Example: monitor undo my-notifications --note "recorded on the wrong milestone"
+    """
+    from .. import corrections
+
+    who = default_user() if by is None else by
+    _report(with_app(ctx, lambda app: corrections.undo(app, milestone_id, note=note, by=who)))
+
+
+@guarded
 def history(
     ctx: typer.Context,
-    milestone_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Only this milestone.")] = None,
+    milestone_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Only this milestone.", autocompletion=milestone_ids)
+    ] = None,
     since: Since = None,
     as_json: Json = False,
 ) -> None:
-    """Status changes, newest first.
+    """Status changes, corrections and undos, newest first.
 
     Example: monitor history --since 2026-01-01
     """
     from .. import tracking
-    from .output import console, emit_json, fmt, parse_date, table
+    from ..wording import plural
+    from .layouts import history_layout
+    from .output import console, emit_json, parse_date
+    from .tables import fitted
 
     day = parse_date(since, "--since")
     rows = with_app(ctx, lambda app: tracking.history(app, milestone_id, day))
     if as_json:
         emit_json(rows)
         return
-    t = table("recorded", "milestone", "from", "to", "on", "by", "note", "evidence", title=f"{len(rows)} changes")
-    for r in rows:
-        t.add_row(
-            fmt(r.recorded_at),
-            r.milestone,
-            r.from_status,
-            r.to_status,
-            fmt(r.on),
-            r.by,
-            r.note or "",
-            r.evidence_url or "",
-        )
-    console().print(t)
+    out = console()
+    kinds = "changes" if all(r.kind == "change" for r in rows) else "history rows"
+    out.print(fitted(history_layout(rows), out.width, plural(len(rows), kinds[:-1], kinds)))

@@ -5,10 +5,54 @@ Only typer here: building the app must not import the library (see tests/test_st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+# For shell completion only (the library checks every value): the words these options take, kept equal to the
+# library's lists by tests/test_cli_day.py.
+STATUSES = ("pending", "in_progress", "stalled", "complete", "partial", "missed")
+DEADLINE_STATES = ("none", "waiting", "upcoming", "due_soon", "overdue", "met", "late")
+MATCH_STATES = ("new", "confirmed", "dismissed")
+SIGNALS = ("completion", "progress", "delay", "none")
+SORTS = ("urgency", "due", "id", "agreement")
+
+
+def words(*choices: str) -> Callable[[str], list[str]]:
+    """A completer offering `choices`."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [c for c in choices if c.startswith(incomplete)]
+
+    return complete
+
+
+def _ids(ctx: typer.Context, kind: str) -> list[str]:
+    """The milestone or agreement ids of the home the command line names, for completion: the config is read (no
+    database); a broken or missing home offers nothing."""
+    from ..errors import MonitorError
+
+    root = ctx.find_root()
+    home = root.params.get("home") or getattr(root.obj, "home", None)
+    try:
+        from ..config import load
+        from ..home import find
+
+        defs = load(find(home)).definitions
+    except MonitorError:
+        return []
+    return [m.id for m in defs.milestones] if kind == "milestone" else [a.id for a in defs.agreements]
+
+
+def milestone_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    return [i for i in _ids(ctx, "milestone") if i.startswith(incomplete)]
+
+
+def agreement_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    return [i for i in _ids(ctx, "agreement") if i.startswith(incomplete)]
+
 
 Home = Annotated[
     Path | None,
@@ -17,9 +61,17 @@ Home = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
-MilestoneId = Annotated[str, typer.Argument(metavar="ID")]
-Milestone = Annotated[str | None, typer.Option("--milestone", help="Only this milestone id.")]
-On = Annotated[str | None, typer.Option("--on", help="Date of the change, YYYY-MM-DD (default: today).")]
+MilestoneId = Annotated[str, typer.Argument(metavar="ID", autocompletion=milestone_ids)]
+Milestones = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--milestone", help="Only this milestone id (repeatable, or a,b: any of them).", autocompletion=milestone_ids
+    ),
+]
+On = Annotated[
+    str | None,
+    typer.Option("--on", help="Date of the change, YYYY-MM-DD (default: today; when correcting: the recorded date)."),
+]
 Since = Annotated[
     str | None,
     typer.Option("--since", help="Only on or after YYYY-MM-DD (a change's date; a match's publication)."),
@@ -39,5 +91,13 @@ Out = Annotated[
     Path | None,
     typer.Option(
         "--out", help="Where to write (see the command's description for what and the default).", show_default=False
+    ),
+]
+Correct = Annotated[
+    bool,
+    typer.Option(
+        "--correct",
+        help="Correct the current record instead of recording a change: one history row marked as a correction "
+        "(default date: the corrected row's).",
     ),
 ]

@@ -48,11 +48,19 @@ class SafeTable(Table):
 
 
 def console(**options: Any) -> Console:
-    """The console for stdout; `options` go to rich's Console (tests pass force_terminal)."""
+    """The console for stdout; `options` go to rich's Console (tests pass force_terminal). Not a terminal (a pipe,
+    a file), it is 200 columns wide unless $COLUMNS says otherwise, and colourless."""
     out = SafeConsole(**options)
     if not out.is_terminal:
-        out = SafeConsole(**{"width": 200, "no_color": True, **options})
+        out = SafeConsole(**{"width": _columns() or 200, "no_color": True, **options})
     return out
+
+
+def _columns() -> int | None:
+    import os
+
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def emit_json(doc: Any) -> None:

@@ -5,9 +5,10 @@ Reads shared by the CLI, the digest and the published report; storage/matches.py
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..views import MatchView, Source
 from .engine import EVIDENCE_LOCK, Database, serialise
@@ -26,27 +27,32 @@ class MatchToReview:
     link: str | None
 
 
+def _values(value: str | Collection[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
 def matches(
     db: Database,
     *,
-    milestone: str | None = None,
-    state: str | None = None,
-    signal: str | None = None,
+    milestone: str | Collection[str] | None = None,
+    state: str | Collection[str] | None = None,
+    signal: str | Collection[str] | None = None,
     since: dt.date | None = None,
     limit: int | None = None,
     match_id: int | None = None,
 ) -> list[MatchView]:
     """Matches with their primary item and every source, newest item first; every condition given holds
-    (`since`: items published on or after that day, UTC)."""
+    (`milestone`, `state`, `signal`: one value or any of several; `since`: items published on or after that day,
+    UTC)."""
     q = select(Match, Item).join(Item, Item.id == Match.item_id)
     if milestone:
-        q = q.where(Match.milestone_id == milestone)
+        q = q.where(Match.milestone_id.in_(_values(milestone)))
     if match_id is not None:
         q = q.where(Match.id == match_id)
     if state:
-        q = q.where(Match.state == state)
+        q = q.where(Match.state.in_(_values(state)))
     if signal:
-        q = q.where(Match.signal == signal)
+        q = q.where(Match.signal.in_(_values(signal)))
     if since:
         q = q.where(Item.published >= dt.datetime.combine(since, dt.time(), dt.UTC))
     q = q.order_by(Item.published.desc(), Match.id.desc())
@@ -132,3 +138,32 @@ def set_review(tx: Transaction, match_id: int, state: str, reviewed_at: dt.datet
     if note is not None:
         values["note"] = note
     tx.execute(update(Match).where(Match.id == match_id).values(**values))
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """How much evidence for one milestone awaits review, and the newest item's publication."""
+
+    milestone: str
+    matches: int
+    latest: dt.datetime
+
+
+def awaiting_review(db: Database) -> list[NewEvidence]:
+    """Unreviewed (`new`) evidence counted per milestone, the milestone with the newest item first."""
+    q = (
+        select(Match.milestone_id, func.count(), func.max(Item.published))
+        .join(Item, Item.id == Match.item_id)
+        .where(Match.state == "new")
+        .group_by(Match.milestone_id)
+    )
+    with db.read() as s:
+        found = [NewEvidence(m, n, latest) for m, n, latest in s.execute(q)]
+    return sorted(found, key=lambda e: (-e.latest.timestamp(), e.milestone))
+
+
+def first_items(db: Database) -> dict[str, dt.datetime]:
+    """When each feed's first stored item was first seen: when the monitor began reading that source."""
+    with db.read() as s:
+        q = select(Item.feed_id, func.min(Item.first_seen)).group_by(Item.feed_id)
+        return {feed: when for feed, when in s.execute(q)}

@@ -49,6 +49,8 @@ class StatusWrite:
     by: str
     note: str | None
     match_id: int | None = None
+    kind: str = "change"  # change | correction | undo (views.HistoryRow)
+    refers_to: int | None = None  # the history row a correction corrects or an undo reverts
 
 
 _COLUMNS = (
@@ -103,6 +105,23 @@ def with_status(db: Database, statuses: Collection[str]) -> set[str]:
         return set(s.scalars(select(Milestone.id).where(Milestone.status.in_(list(statuses)))))
 
 
+def _history_row(h: StatusChange) -> HistoryRow:
+    return HistoryRow(
+        milestone=h.milestone_id,
+        from_status=h.from_status,
+        to_status=h.to_status,
+        on=h.on,
+        recorded_at=h.recorded_at,
+        by=h.by,
+        note=h.note,
+        evidence_url=h.evidence_url,
+        match_id=h.match_id,
+        kind=h.kind,
+        refers_to=h.refers_to,
+        id=h.id,
+    )
+
+
 def history(db: Database, milestone_id: str | None = None, since: dt.date | None = None) -> list[HistoryRow]:
     """Status changes, newest recorded first; only one milestone's, only those dated on or after `since`."""
     q = select(StatusChange).order_by(StatusChange.recorded_at.desc(), StatusChange.id.desc())
@@ -111,20 +130,13 @@ def history(db: Database, milestone_id: str | None = None, since: dt.date | None
     if since is not None:
         q = q.where(StatusChange.on >= since)
     with db.read() as s:
-        return [
-            HistoryRow(
-                milestone=h.milestone_id,
-                from_status=h.from_status,
-                to_status=h.to_status,
-                on=h.on,
-                recorded_at=h.recorded_at,
-                by=h.by,
-                note=h.note,
-                evidence_url=h.evidence_url,
-                match_id=h.match_id,
-            )
-            for h in s.scalars(q)
-        ]
+        return [_history_row(h) for h in s.scalars(q)]
+
+
+def history_in(tx: Transaction, milestone_id: str) -> list[HistoryRow]:
+    """One milestone's whole history in the caller's transaction, oldest first (in the order it was written)."""
+    q = select(StatusChange).where(StatusChange.milestone_id == milestone_id).order_by(StatusChange.id)
+    return [_history_row(h) for h in tx.scalars(q)]
 
 
 def lock(tx: Transaction, milestone_id: str) -> MilestoneRow:
@@ -148,6 +160,8 @@ def write_status(tx: Transaction, change: StatusWrite) -> None:
             note=change.note,
             evidence_url=change.evidence_url,
             match_id=change.match_id,
+            kind=change.kind,
+            refers_to=change.refers_to,
         )
     )
     tx.execute(

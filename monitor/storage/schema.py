@@ -95,6 +95,10 @@ class StatusChange(Base):
     note: Mapped[str | None] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(Text)
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id"))
+    # change (the world moved) | correction (an earlier record was wrong) | undo (an earlier change taken back)
+    kind: Mapped[str] = mapped_column(String(20), default="change")
+    # the row a correction corrects or an undo reverts; None for a change
+    refers_to: Mapped[int | None] = mapped_column(ForeignKey("status_history.id"))
 
 
 class Feed(Base):
