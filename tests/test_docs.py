@@ -91,7 +91,7 @@ def test_a_shared_option_is_one_declaration() -> None:
                     seen.setdefault(opt, set()).add((p.help or "", p.default))
                     users.setdefault(opt, []).append(" ".join(path))
     assert {opt: sorted(users[opt]) for opt in ("--json", "--by", "--force")} == {
-        "--json": ["feeds", "history", "matches", "milestones", "poll", "rematch", "show"],
+        "--json": ["digest", "feeds", "history", "matches", "milestones", "poll", "rematch", "show", "subscribers list"],
         "--by": ["complete", "review", "status"],
         "--force": ["complete", "review", "status"],
     }

@@ -35,3 +35,4 @@ Force = Annotated[
         "(review: with --complete, the item's date).",
     ),
 ]
+Frequency = Annotated[str, typer.Option("--frequency", help="Digest frequency: weekly or daily.")]
