@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from urllib.parse import quote
 
 from ..errors import ConfigError
-from .render import RenderedDigest
+from .render import RenderedDigest, one_line
 
 HEADERS_UNFOLDED = email.policy.default.clone(max_line_length=998)
 
@@ -65,8 +65,8 @@ def build_message(
     to_user, _, to_domain = to_email.rpartition("@")
     msg = EmailMessage()
     msg["From"] = Address(display_name=name, username=user, domain=domain)
-    msg["To"] = Address(display_name=to_name or "", username=to_user, domain=to_domain)
-    msg["Subject"] = subject_prefix + rendered.subject
+    msg["To"] = Address(display_name=one_line(to_name or ""), username=to_user, domain=to_domain)
+    msg["Subject"] = one_line(subject_prefix + rendered.subject)
     msg["Date"] = email.utils.format_datetime(date.astimezone(dt.UTC))
     msg["Message-ID"] = message_id
     if unsubscribe:
