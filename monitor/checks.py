@@ -50,6 +50,22 @@ def template_problems(home: Home) -> list[str]:
     return out
 
 
+def digest_template_problems(home: Home) -> list[str]:
+    """Render the digest templates (the home's over the shipped ones) with a sample digest that has every section,
+    with and without report links: a template naming something a digest does not have is found here."""
+    from .digest.content import DigestOptions
+    from .digest.render import render
+    from .digest.sample import sample_digest
+
+    found: list[str] = []
+    for base_url in ("https://example.org/report", None):
+        try:
+            render(sample_digest(DigestOptions(base_url=base_url)), home.templates_dir, default_templates_dir())
+        except ConfigError as e:
+            found.extend(p for p in e.problems if p not in found)
+    return found
+
+
 def smtp_problems(smtp: Smtp, environ: Mapping[str, str]) -> list[str]:
     """What keeps digests from being sent, as config lines: no host, a From that is no address, a username whose
     password variable is not set."""
@@ -78,7 +94,10 @@ def check(home: Home, environ: Mapping[str, str] | None = None, *, try_smtp: boo
     report = CheckReport()
     cfg, found = config_mod.problems(home, environ)
     report.config_problems.extend(found)
-    report.config_problems.extend(template_problems(home))
+    syntax = template_problems(home)
+    report.config_problems.extend(syntax)
+    if not syntax:
+        report.config_problems.extend(digest_template_problems(home))
     if cfg is None:
         return report
     try:

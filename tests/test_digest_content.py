@@ -44,18 +44,40 @@ def evidence_ids(d: Digest) -> list[int]:
 @pytest.mark.parametrize(
     ("recipient", "expected"),
     [
-        (s.EVERYTHING, {"jp-minerals-ministerial", "jp-projects-financed", "jp-stockpiling", "kr-final-text",
-                        "kr-tariff-15", "th-full-agreement"}),
-        (Recipient("j@x.org", countries=("JP",)), {"jp-minerals-ministerial", "jp-projects-financed", "jp-stockpiling"}),
+        (
+            s.EVERYTHING,
+            {
+                "jp-minerals-ministerial",
+                "jp-projects-financed",
+                "jp-stockpiling",
+                "kr-final-text",
+                "kr-tariff-15",
+                "th-full-agreement",
+            },
+        ),
+        (
+            Recipient("j@x.org", countries=("JP",)),
+            {"jp-minerals-ministerial", "jp-projects-financed", "jp-stockpiling"},
+        ),
         (Recipient("k@x.org", agreements=("us-korea-deal",)), {"kr-final-text", "kr-tariff-15"}),
         (Recipient("m@x.org", milestones=("th-full-agreement",)), {"th-full-agreement"}),
         # filters add up: Japan, and one Korean milestone
-        (Recipient("u@x.org", countries=("JP",), milestones=("kr-tariff-15",)),
-         {"jp-minerals-ministerial", "jp-projects-financed", "jp-stockpiling", "kr-tariff-15"}),
+        (
+            Recipient("u@x.org", countries=("JP",), milestones=("kr-tariff-15",)),
+            {"jp-minerals-ministerial", "jp-projects-financed", "jp-stockpiling", "kr-tariff-15"},
+        ),
         # every agreement has the US as a party
-        (Recipient("us@x.org", countries=("US",)), {"jp-minerals-ministerial", "jp-projects-financed",
-                                                     "jp-stockpiling", "kr-final-text", "kr-tariff-15",
-                                                     "th-full-agreement"}),
+        (
+            Recipient("us@x.org", countries=("US",)),
+            {
+                "jp-minerals-ministerial",
+                "jp-projects-financed",
+                "jp-stockpiling",
+                "kr-final-text",
+                "kr-tariff-15",
+                "th-full-agreement",
+            },
+        ),
         (Recipient("v@x.org", countries=("VN",)), set()),
     ],
     ids=["everything", "japan", "korea-deal", "one-milestone", "japan-plus-one", "us", "vietnam"],
@@ -77,8 +99,10 @@ def test_a_subscriber_following_japan_gets_nothing_about_korea() -> None:
 
 def test_every_section_of_the_sample() -> None:
     d = digest()
-    assert [(c.milestone.id, c.to_status) for c in d.changes] == [("kr-final-text", "complete"),
-                                                                  ("th-full-agreement", "stalled")]
+    assert [(c.milestone.id, c.to_status) for c in d.changes] == [
+        ("kr-final-text", "complete"),
+        ("th-full-agreement", "stalled"),
+    ]
     assert [(a.id, [g.milestone.id for g in a.milestones]) for a in d.evidence] == [
         ("us-japan-minerals-framework", ["jp-minerals-ministerial"]),
         ("us-korea-deal", ["kr-final-text"]),
@@ -96,8 +120,14 @@ def test_every_section_of_the_sample() -> None:
     # quiet milestones already listed as overdue are not repeated
     assert [(m.id, m.quiet_days, m.last_evidence) for m in d.quiet] == [("jp-stockpiling", 390, None)]
     assert [(f.id, f.failures) for f in d.failing_sources] == [("korea-net", 4), ("wh-fact-sheets", 3)]
-    assert d.counts.phrases() == ("2 status changes", "2 new pieces of evidence", "1 due soon", "3 overdue",
-                                  "1 quiet", "2 failing sources")
+    assert d.counts.phrases() == (
+        "2 status changes",
+        "2 new pieces of evidence",
+        "1 due soon",
+        "3 overdue",
+        "1 quiet",
+        "2 failing sources",
+    )
     assert d.report_url == "https://monitor.example.org/status/index.html"
     assert d.overdue[0].url == "https://monitor.example.org/status/milestones/th-full-agreement.html"
     assert d.unsubscribe_url == "https://monitor.example.org/status/unsubscribe?token=tok-ana-0123456789"
@@ -113,8 +143,15 @@ def test_no_base_url_no_links() -> None:
 
 
 def evidence_at(recorded: dt.datetime, state: str = "new", match_id: int = 90) -> RecordedEvidence:
-    m = s.match(match_id, "jp-stockpiling", "Stockpiling talks", "https://news.example.org/s", recorded, "meti-news",
-                state=state)
+    m = s.match(
+        match_id,
+        "jp-stockpiling",
+        "Stockpiling talks",
+        "https://news.example.org/s",
+        recorded,
+        "meti-news",
+        state=state,
+    )
     return RecordedEvidence(recorded, m)
 
 
@@ -180,8 +217,18 @@ HERE = Here(host="box", pid=100, live_pids={200})
 
 def row(state: str, start: dt.datetime, end: dt.datetime, **claim: object) -> DeliveryRow:
     values: dict[str, object] = dict(
-        id=7, subscriber_id=1, frequency="weekly", window_start=start, window_end=end, state=state,
-        message_id="<m@x>", attempts=1, claimed_at=None, claimed_pid=None, claimed_host=None, sent_at=None,
+        id=7,
+        subscriber_id=1,
+        frequency="weekly",
+        window_start=start,
+        window_end=end,
+        state=state,
+        message_id="<m@x>",
+        attempts=1,
+        claimed_at=None,
+        claimed_pid=None,
+        claimed_host=None,
+        sent_at=None,
         error=None,
     )
     values.update(claim)
@@ -205,8 +252,12 @@ def claimed(pid: int | None, host: str | None, ago: dt.timedelta) -> DeliveryRow
         (Deliveries(), "daily", HERE, Send(Window(NOW - dt.timedelta(days=1), NOW, first=True), None, None)),
         (Deliveries(SENT, None, 7), "weekly", HERE, Send(Window(NOW - WEEK, NOW), None, 7)),
         # late by a day (the daemon was down), still sent; the next run is on schedule again
-        (Deliveries(replace(SENT, window_end=NOW - WEEK - dt.timedelta(days=1)), None, 7), "weekly", HERE,
-         Send(Window(NOW - WEEK - dt.timedelta(days=1), NOW), None, 7)),
+        (
+            Deliveries(replace(SENT, window_end=NOW - WEEK - dt.timedelta(days=1)), None, 7),
+            "weekly",
+            HERE,
+            Send(Window(NOW - WEEK - dt.timedelta(days=1), NOW), None, 7),
+        ),
         (Deliveries(RECENT, None, 7), "weekly", HERE, Skip("")),  # a second run 3 days later: not due
         (Deliveries(RECENT, None, 7), "daily", HERE, Send(Window(RECENT.window_end, NOW), None, 7)),
         # failed: the same start, the end moved to now, the row (and its Message-ID) reused

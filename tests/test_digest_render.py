@@ -47,10 +47,15 @@ def test_plain_text_matches_the_golden_file() -> None:
 def test_subject_and_both_parts_say_the_same() -> None:
     r = rendered()
     assert r.subject == "Weekly digest, 22 Nov 2026: 2 status changes, 2 new pieces of evidence, 1 now overdue"
-    for needle in ("Japan and US ministers meet in Tokyo", "210 days overdue", "18 days left", "Korea.net",
-                   "https://monitor.example.org/status/milestones/kr-tariff-15.html",
-                   "https://monitor.example.org/status/index.html",
-                   "https://www.whitehouse.gov/fact-sheets/2026/11/us-japan-ministerial/"):
+    for needle in (
+        "Japan and US ministers meet in Tokyo",
+        "210 days overdue",
+        "18 days left",
+        "Korea.net",
+        "https://monitor.example.org/status/milestones/kr-tariff-15.html",
+        "https://monitor.example.org/status/index.html",
+        "https://www.whitehouse.gov/fact-sheets/2026/11/us-japan-ministerial/",
+    ):
         assert needle in r.text and needle in r.html, needle
     empty = rendered(state=replace(s.STATE, changes=(), evidence=(), milestones=(s.STOCKPILING,)))
     assert empty.subject == "Weekly digest, 22 Nov 2026: nothing new"
@@ -68,19 +73,36 @@ BIDI = "price \u202efloor\u202c agreed \x1b[31mred\x1b[0m"
 
 def hostile_state() -> s.DigestState:
     def ev(i: int, title: str, url: str | None, snippet: str, feed: str = "meti-news") -> RecordedEvidence:
-        m = s.match(i, "jp-minerals-ministerial", title, url, s.END - dt.timedelta(hours=i), feed, snippet=snippet,
-                    also=(Source("evil-feed", "javascript:alert(3)", HEADERS),))
+        m = s.match(
+            i,
+            "jp-minerals-ministerial",
+            title,
+            url,
+            s.END - dt.timedelta(hours=i),
+            feed,
+            snippet=snippet,
+            also=(Source("evil-feed", "javascript:alert(3)", HEADERS),),
+        )
         return RecordedEvidence(s.END - dt.timedelta(hours=i), m)
 
     evidence = (
-        ev(1, SCRIPT, "https://news.example.org/a?x=\"><script>alert(4)</script>", ONERROR),
+        ev(1, SCRIPT, 'https://news.example.org/a?x="><script>alert(4)</script>', ONERROR),
         ev(2, ONERROR, "javascript:alert(5)", SCRIPT),
         ev(3, HEADERS, "https://news.example.org/c", HEADERS),
         ev(4, LONG, "https://news.example.org/" + "b" * 3000, LONG),
         ev(5, BIDI, None, BIDI),
     )
-    change = HistoryRow("jp-minerals-ministerial", "pending", "stalled", dt.date(2026, 11, 20), s.END, "ana",
-                        HEADERS, "https://news.example.org/c", None)
+    change = HistoryRow(
+        "jp-minerals-ministerial",
+        "pending",
+        "stalled",
+        dt.date(2026, 11, 20),
+        s.END,
+        "ana",
+        HEADERS,
+        "https://news.example.org/c",
+        None,
+    )
     return replace(
         s.STATE,
         evidence=evidence,
@@ -105,13 +127,28 @@ def test_hostile_text_renders_as_text_and_adds_no_header_or_recipient() -> None:
     digest = build_digest(recipient, s.WINDOW, hostile_state(), s.OPTIONS)
     r = render(digest, None, SHIPPED)
     message = build_message(
-        r, from_setting="Implementation Monitor <monitor@example.org>", to_email="ana@example.org",
-        to_name=recipient.name, message_id="<m1@example.org>", date=s.END,
+        r,
+        from_setting="Implementation Monitor <monitor@example.org>",
+        to_email="ana@example.org",
+        to_name=recipient.name,
+        message_id="<m1@example.org>",
+        date=s.END,
         unsubscribe=list_unsubscribe("monitor@example.org", "tok", digest.unsubscribe_url),
     )
     parsed = email.message_from_bytes(bytes(message), policy=email.policy.default)
-    assert sorted(parsed.keys()) == sorted(["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
-                                            "Auto-Submitted", "MIME-Version", "Content-Type"])
+    assert sorted(parsed.keys()) == sorted(
+        [
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "List-Unsubscribe",
+            "Auto-Submitted",
+            "MIME-Version",
+            "Content-Type",
+        ]
+    )
     assert parsed["To"].addresses[0].addr_spec == "ana@example.org" and len(parsed["To"].addresses) == 1
     assert parsed.get_content_type() == "multipart/alternative"
     text = parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -187,12 +224,25 @@ def test_the_html_reads_at_phone_and_desktop_widths(tmp_path: Path) -> None:
         png = tmp_path / f"digest-{width}.png"
         done = subprocess.run(
             [
-                str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={tmp_path / f'profile-{width}'}", "--hide-scrollbars",
-                f"--window-size={width},2400", f"--screenshot={png}", "--dump-dom", page.as_uri(),
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / f'profile-{width}'}",
+                "--hide-scrollbars",
+                f"--window-size={width},2400",
+                f"--screenshot={png}",
+                "--dump-dom",
+                page.as_uri(),
             ],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         assert "Weekly digest" in done.stdout and "Japan and US ministers meet in Tokyo" in done.stdout

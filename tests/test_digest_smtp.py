@@ -264,8 +264,9 @@ def test_a_claim_whose_process_died_is_retried(mail: Mail) -> None:
         found = subscriber_store.find(app.db, "ana@example.org")
         assert found is not None
         start = dt.datetime.fromisoformat(SENT) - dt.timedelta(days=7)
-        claim = delivery_store.Claim(found.id, "weekly", start, dt.datetime.fromisoformat(SENT), "<dead@example.org>",
-                                     None, None)
+        claim = delivery_store.Claim(
+            found.id, "weekly", start, dt.datetime.fromisoformat(SENT), "<dead@example.org>", None, None
+        )
         assert delivery_store.claim(app.db, claim, dt.datetime.fromisoformat(SENT), gone.pid, socket.gethostname())
     finally:
         app.close()
@@ -295,8 +296,9 @@ def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ssl.SSLCont
     yield context
 
 
-def test_starttls_with_a_self_signed_certificate_and_login(mail: Mail, tls: ssl.SSLContext,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starttls_with_a_self_signed_certificate_and_login(
+    mail: Mail, tls: ssl.SSLContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mail.add("ana@example.org")
     login: dict[str, Any] = {"security": "starttls", "MONITOR_SMTP__USERNAME": "monitor"}
     with smtp_server(starttls=tls, users={"monitor": "s3cret"}) as smtp:
@@ -308,7 +310,8 @@ def test_starttls_with_a_self_signed_certificate_and_login(mail: Mail, tls: ssl.
         assert r.exit_code == 1 and "login as 'monitor' refused" in r.stderr, r.stderr
         r = mail.cli("check", "--smtp", port=smtp.port, MONITOR_SMTP_PASSWORD="s3cret", **login)
         assert (r.exit_code, r.stdout) == (
-            0, f"smtp: connected to 127.0.0.1:{smtp.port} with STARTTLS, logged in as monitor\nok\n"
+            0,
+            f"smtp: connected to 127.0.0.1:{smtp.port} with STARTTLS, logged in as monitor\nok\n",
         ), r.stderr
         r = mail.send(SENT, smtp.port, MONITOR_SMTP_PASSWORD="s3cret", MONITOR_DIGEST__SEND_EMPTY="true", **login)
         assert r.exit_code == 0, r.stdout + r.stderr
@@ -340,7 +343,11 @@ def test_preview_and_a_test_digest_record_nothing(mail: Mail, tmp_path: Path) ->
     out = tmp_path / "preview"
     r = mail.cli("digest", "--preview", str(out))
     assert r.exit_code == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["ana@example.org.eml", "ana@example.org.html", "ana@example.org.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ana@example.org.eml",
+        "ana@example.org.html",
+        "ana@example.org.txt",
+    ]
     assert JAPAN[1] in " ".join((out / "ana@example.org.txt").read_text().split())
     with smtp_server() as smtp:
         r = mail.send(SENT, smtp.port, **{})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .context import guarded, with_app
+from .context import guarded, stop_on_sigterm, with_app
 from .options import Frequency, Json
 
 if TYPE_CHECKING:
@@ -82,11 +82,7 @@ def list_(ctx: typer.Context, as_json: Json = False) -> None:
     columns = ("email", "name", "frequency", "follows", "status", "last digest", "since")
     t = table(*columns, title=f"{len(rows)} subscribers")
     for s in rows:
-        follows = (
-            "everything"
-            if s.follows_everything
-            else ", ".join([*s.agreements, *s.countries, *s.milestones])
-        )
+        follows = "everything" if s.follows_everything else ", ".join([*s.agreements, *s.countries, *s.milestones])
         t.add_row(s.email, s.name or "", s.frequency, follows, s.status, fmt(s.last_sent_at), fmt(s.created_at.date()))
     console().print(t)
 
@@ -162,6 +158,7 @@ def _line(r: DeliveryResult) -> str:
 
 
 @guarded
+@stop_on_sigterm()
 def digest(
     ctx: typer.Context,
     frequency: Frequency = "weekly",

@@ -416,9 +416,7 @@ def _evidence_line(m: MatchView, state: DigestState) -> EvidenceLine:
 
     primary = SourceLine(title_of(m.feed), m.item_url, m.item_title)
     others = tuple(
-        SourceLine(title_of(s.feed), s.url, s.title)
-        for s in m.sources
-        if (s.feed, s.url) != (m.feed, m.item_url)
+        SourceLine(title_of(s.feed), s.url, s.title) for s in m.sources if (s.feed, s.url) != (m.feed, m.item_url)
     )
     return EvidenceLine(
         id=m.id,

@@ -315,8 +315,10 @@ def _deliver(
 def _mark_failed_anyway(app: App, claimed: DeliveryRow, error: BaseException) -> None:
     """Record that an attempt ended by an unexpected error or an interruption; the error itself goes on. If even
     that fails (the database is what failed), the claim stays and the next run finds it abandoned."""
-    line = f"interrupted ({str(error) or 'SIGINT'})" if isinstance(error, KeyboardInterrupt) else (
-        f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    line = (
+        f"interrupted ({str(error) or 'SIGINT'})"
+        if isinstance(error, KeyboardInterrupt)
+        else (f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
     )
     try:
         delivery_store.mark_failed(app.db, claimed, line)
@@ -330,14 +332,13 @@ def _test_recipient(app: App, frequency: str, to: str) -> Recipient:
     address = check_email(to, "--to")
     known = subscriber_store.find(app.db, address)
     if known is not None:
-        return Recipient(known.email, known.name, frequency, known.agreements, known.countries, known.milestones,
-                         known.token)
+        return Recipient(
+            known.email, known.name, frequency, known.agreements, known.countries, known.milestones, known.token
+        )
     return Recipient(address, None, frequency)
 
 
-def _send_test(
-    app: App, frequency: str, to: str, started: dt.datetime, mailer: Mailer, sender: str
-) -> DigestRunReport:
+def _send_test(app: App, frequency: str, to: str, started: dt.datetime, mailer: Mailer, sender: str) -> DigestRunReport:
     """One digest to `to` (their own filters if they are a subscriber, else everything) for the default span
     ending now; sent even when empty, marked "[test]" in the subject, recorded nowhere."""
     recipient = _test_recipient(app, frequency, to)
@@ -369,7 +370,11 @@ def _send_test(
             )
         except SmtpError as e:
             result = DeliveryResult(
-                recipient.email, "failed", str(e), window_start=window.start, window_end=window.end,
+                recipient.email,
+                "failed",
+                str(e),
+                window_start=window.start,
+                window_end=window.end,
                 message_id=message_id,
             )
     return DigestRunReport(frequency, started, app.now(), (result,), test=True)

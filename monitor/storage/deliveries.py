@@ -101,15 +101,18 @@ def claim(db: Database, c: Claim, now: dt.datetime, pid: int, host: str) -> Deli
         claimed = {"state": SENDING, "claimed_at": now, "claimed_pid": pid, "claimed_host": host}
         if c.retry is not None:
             r = c.retry
-            done = cast(CursorResult[Any], s.execute(
-                update(DigestDelivery)
-                .where(
-                    DigestDelivery.id == r.id,
-                    DigestDelivery.state == r.state,
-                    DigestDelivery.attempts == r.attempts,
-                )
-                .values(frequency=c.frequency, window_end=c.window_end, attempts=r.attempts + 1, **claimed)
-            ))
+            done = cast(
+                CursorResult[Any],
+                s.execute(
+                    update(DigestDelivery)
+                    .where(
+                        DigestDelivery.id == r.id,
+                        DigestDelivery.state == r.state,
+                        DigestDelivery.attempts == r.attempts,
+                    )
+                    .values(frequency=c.frequency, window_end=c.window_end, attempts=r.attempts + 1, **claimed)
+                ),
+            )
             if done.rowcount != 1:
                 return None
             delivery_id = r.id
