@@ -12,6 +12,7 @@ stylesheet is fetched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import textwrap
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -97,7 +98,7 @@ def wrap(value: str | None, first: str = "", rest: str | None = None, width: int
             words.clear()
 
     for word in text.split(" "):
-        if http_url(word) and len(word) > width // 2:
+        if len(word) > width // 2 and word.startswith(("http://", "https://")) and http_url(word):
             flush()
             lines.append((first if not lines else indent) + word)
         else:
@@ -145,10 +146,26 @@ def signal(value: str) -> str:
 
 
 def environment(home_templates: Path | None, shipped: Path) -> Any:
-    """The Jinja2 environment: the home's templates first, then the shipped ones."""
+    """The Jinja2 environment: the home's templates first, then the shipped ones. Made once for each state of the
+    home's templates/digest/ (compiling the templates is most of the cost of a digest): a file added, removed or
+    edited there gives a new environment; an edited shipped file is compiled again (auto_reload)."""
+    return _environment(home_templates, shipped, _fingerprint(home_templates))
+
+
+def _fingerprint(home_templates: Path | None) -> tuple[tuple[str, int], ...]:
+    if home_templates is None:
+        return ()
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in (home_templates / "digest").iterdir()))
+    except OSError:  # no templates/digest/ in the home: only the shipped ones
+        return ()
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(home_templates: Path | None, shipped: Path, _state: tuple[tuple[str, int], ...]) -> Any:
     import jinja2
 
-    dirs = [str(d) for d in (home_templates, shipped) if d is not None and d.is_dir()]
+    dirs = [str(d) for d in (home_templates, shipped) if d is not None]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(dirs),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=True),
@@ -181,10 +198,16 @@ def _context(digest: Digest) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=1)
+def _inliner() -> Any:
+    import css_inline
+
+    return css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False)
+
+
 def render(digest: Digest, home_templates: Path | None, shipped: Path) -> RenderedDigest:
     """Subject, plain text and HTML with inlined CSS. A template that is missing, does not parse, or names
     something the digest does not have is a ConfigError naming the template."""
-    import css_inline
     import jinja2
 
     env = environment(home_templates, shipped)
@@ -200,8 +223,7 @@ def render(digest: Digest, home_templates: Path | None, shipped: Path) -> Render
         except jinja2.TemplateError as e:
             raise ConfigError(f"templates/{name}: {e.message or type(e).__name__}") from e
     try:
-        inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False)
-        html = inliner.inline(parts[HTML])
+        html = _inliner().inline(parts[HTML])
     except ValueError as e:  # css_inline.InlineError is a ValueError
         raise ConfigError(f"templates/{HTML}: cannot inline its CSS: {e}") from e
     subject = clip(parts[SUBJECT], MAX_SUBJECT)
