@@ -186,8 +186,16 @@ def test_nothing_imports_cli() -> None:
 
 def test_digest_content_is_pure() -> None:
     """What a digest says is a function of views: no database, app, clock, templates or SMTP."""
-    forbidden = ("monitor.storage", "monitor.app", "monitor.clock", "monitor.cli", "monitor.digest.render",
-                 "monitor.digest.send", "monitor.digest.run", "monitor.sources")
+    forbidden = (
+        "monitor.storage",
+        "monitor.app",
+        "monitor.clock",
+        "monitor.cli",
+        "monitor.digest.render",
+        "monitor.digest.send",
+        "monitor.digest.run",
+        "monitor.sources",
+    )
     assert violations(GRAPH, "monitor.digest.content", forbidden) == []
     path = MODULES["monitor.digest.content"][0]
     imported = {

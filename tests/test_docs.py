@@ -91,7 +91,17 @@ def test_a_shared_option_is_one_declaration() -> None:
                     seen.setdefault(opt, set()).add((p.help or "", p.default))
                     users.setdefault(opt, []).append(" ".join(path))
     assert {opt: sorted(users[opt]) for opt in ("--json", "--by", "--force")} == {
-        "--json": ["digest", "feeds", "history", "matches", "milestones", "poll", "rematch", "show", "subscribers list"],
+        "--json": [
+            "digest",
+            "feeds",
+            "history",
+            "matches",
+            "milestones",
+            "poll",
+            "rematch",
+            "show",
+            "subscribers list",
+        ],
         "--by": ["complete", "review", "status"],
         "--force": ["complete", "review", "status"],
     }
