@@ -360,3 +360,33 @@ def test_preview_and_a_test_digest_record_nothing(mail: Mail, tmp_path: Path) ->
     assert [d.state for d in mail.deliveries("ana@example.org")] == ["sent"]
     assert mail.cli("digest").exit_code == 2  # neither --preview nor --send
     assert mail.cli("digest", "--send", "--frequency", "monthly").exit_code == 2
+
+
+def test_two_runs_never_claim_one_delivery(mail: Mail) -> None:
+    """Two runs that planned the same digest (cron and the daemon at once): the first claim wins, the second finds
+    the subscriber's newest delivery changed (a new one) or the row's attempt moved on (a retry), and sends
+    nothing."""
+    mail.add("ana@example.org")
+    now = dt.datetime.fromisoformat(SENT)
+    app = open_app(mail.home.path, FixedClock(now))
+    try:
+        found = subscriber_store.find(app.db, "ana@example.org")
+        assert found is not None
+        new = delivery_store.Claim(found.id, "weekly", now - dt.timedelta(days=7), now, "<a@x>", None, None)
+        first = delivery_store.claim(app.db, new, now, 1, "host-a")
+        later = dt.timedelta(seconds=1)
+        other = delivery_store.Claim(found.id, "weekly", now - dt.timedelta(days=7) + later, now, "<b@x>", None, None)
+        assert first is not None and delivery_store.claim(app.db, other, now, 2, "host-b") is None
+        delivery_store.mark_failed(app.db, first, "cannot connect")
+        [failed] = delivery_store.history(app.db, found.id)
+        retry = delivery_store.Claim(
+            found.id, "weekly", failed.window_start, now + later, failed.message_id, failed, None
+        )
+        assert delivery_store.claim(app.db, retry, now + later, 1, "host-a") is not None
+        assert delivery_store.claim(app.db, retry, now + later, 2, "host-b") is None  # it saw attempt 1, now 2
+        [row] = delivery_store.history(app.db, found.id)
+        assert (row.state, row.attempts, row.claimed_host) == ("sending", 2, "host-a")
+        delivery_store.mark_failed(app.db, failed, "late news of attempt 1")  # an older attempt cannot overwrite it
+        assert delivery_store.history(app.db, found.id)[0].state == "sending"
+    finally:
+        app.close()
