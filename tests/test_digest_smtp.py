@@ -350,14 +350,24 @@ def test_preview_and_a_test_digest_record_nothing(mail: Mail, tmp_path: Path) ->
     ]
     assert JAPAN[1] in " ".join((out / "ana@example.org.txt").read_text().split())
     with smtp_server() as smtp:
-        r = mail.send(SENT, smtp.port, **{})
+        r = mail.send(SENT, smtp.port)
         assert r.exit_code == 0 and len(smtp.received) == 1  # the preview did not count as sent
         r = mail.cli("digest", "--send", "--to", "Someone@Example.org", port=smtp.port)
         assert r.exit_code == 0, r.stderr
         test = smtp.received[1]
         assert test.rcpt_tos == ["Someone@example.org"]
         assert test.message["Subject"].startswith("[test] ") and "List-Unsubscribe" not in test.message
+        # a home template that names something a digest lacks stops the run before any mail goes
+        (mail.home.path / "templates" / "digest").mkdir(parents=True)
+        (mail.home.path / "templates" / "digest" / "digest.html").write_text(
+            "{% for e in digest.evidence %}{{ e.x }}{% endfor %}"
+        )
+        mail.add("ben@example.org")
+        r = mail.send(SENT, smtp.port)
+        assert r.exit_code == 2 and r.stderr.startswith("error: templates/digest/digest.html: "), r.stderr
+        assert len(smtp.received) == 2
     assert [d.state for d in mail.deliveries("ana@example.org")] == ["sent"]
+    assert mail.deliveries("ben@example.org") == []
     assert mail.cli("digest").exit_code == 2  # neither --preview nor --send
     assert mail.cli("digest", "--send", "--frequency", "monthly").exit_code == 2
 

@@ -43,6 +43,7 @@ from .content import (
 )
 from .message import build_message, list_unsubscribe, new_message_id, sender_address
 from .render import RenderedDigest, render
+from .sample import sample_digest
 from .send import Mailer, SmtpError, password_for
 
 Outcome = Literal["sent", "empty", "failed", "skipped"]
@@ -245,6 +246,7 @@ def send_digests(
     smtp = app.settings.smtp
     password = password_for(smtp, os.environ if environ is None else environ)
     sender = sender_address(smtp.from_)[1]
+    _render(app, sample_digest(options_of(app)))  # a broken template fails the run here, before any mail
     started = app.now()
     if to is not None:
         return _send_test(app, frequency, to, started, Mailer(smtp, password), sender)
