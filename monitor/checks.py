@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config as config_mod
-from .errors import MonitorError
+from .errors import ConfigError, MonitorError
 from .home import Home
 from .resources import default_templates_dir
+from .settings import Smtp
 
 
 @dataclass
 class CheckReport:
     config_problems: list[str] = field(default_factory=list)  # bad input: exit 2
     operational_problems: list[str] = field(default_factory=list)  # could not be verified: exit 1
+    notes: list[str] = field(default_factory=list)  # what was verified beyond the files (check --smtp)
 
     @property
     def ok(self) -> bool:
@@ -47,15 +50,54 @@ def template_problems(home: Home) -> list[str]:
     return out
 
 
-def check(home: Home, environ: Mapping[str, str] | None = None) -> CheckReport:
-    from .storage import migrate
-    from .storage.engine import open_database, prepare_database
-    from .storage.milestones import subscriber_count
+def digest_template_problems(home: Home) -> list[str]:
+    """Render the digest templates (the home's over the shipped ones) with a sample digest that has every section,
+    with and without report links: a template naming something a digest does not have is found here."""
+    from .digest.content import DigestOptions
+    from .digest.render import render
+    from .digest.sample import sample_digest
 
+    found: list[str] = []
+    for base_url in ("https://example.org/report", None):
+        try:
+            render(sample_digest(DigestOptions(base_url=base_url)), home.templates_dir, default_templates_dir())
+        except ConfigError as e:
+            found.extend(p for p in e.problems if p not in found)
+    return found
+
+
+def smtp_problems(smtp: Smtp, environ: Mapping[str, str]) -> list[str]:
+    """What keeps digests from being sent, as config lines: no host, a From that is no address, a username whose
+    password variable is not set."""
+    from .digest.message import sender_address
+    from .digest.send import password_for
+
+    out = []
+    if not smtp.host:
+        out.append("config/monitor.yaml: smtp.host: empty, but there are digest subscribers")
+    for step in (lambda: sender_address(smtp.from_), lambda: password_for(smtp, environ)):
+        try:
+            step()
+        except ConfigError as e:
+            out.extend(e.problems)
+    return out
+
+
+def check(home: Home, environ: Mapping[str, str] | None = None, *, try_smtp: bool = False) -> CheckReport:
+    """Every problem of the home at once. With subscribers, the SMTP settings are checked too; `try_smtp` also
+    connects to the server and logs in (sending nothing)."""
+    from .storage import migrate
+    from .storage import subscribers as subscriber_store
+    from .storage.engine import open_database, prepare_database
+
+    env = os.environ if environ is None else environ
     report = CheckReport()
     cfg, found = config_mod.problems(home, environ)
     report.config_problems.extend(found)
-    report.config_problems.extend(template_problems(home))
+    syntax = template_problems(home)
+    report.config_problems.extend(syntax)
+    if not syntax:
+        report.config_problems.extend(digest_template_problems(home))
     if cfg is None:
         return report
     try:
@@ -70,15 +112,24 @@ def check(home: Home, environ: Mapping[str, str] | None = None) -> CheckReport:
             report.operational_problems.append(
                 f"database {db.safe_url} is at revision {rev or 'none'}, not {head} (run 'monitor db upgrade')"
             )
-        if rev is not None:
-            subscribers = subscriber_count(db)
-            smtp = cfg.settings.smtp
-            if subscribers and not (smtp.host and smtp.from_):
-                report.config_problems.append(
-                    f"config/monitor.yaml: smtp: {subscribers} subscriber(s) but no smtp.host / smtp.from"
-                )
+        if rev == head and subscriber_store.active_count(db):
+            report.config_problems.extend(smtp_problems(cfg.settings.smtp, env))
     except MonitorError as e:
         report.operational_problems.append(str(e))
     finally:
         db.dispose()
+    if try_smtp:
+        _try_smtp(cfg.settings.smtp, env, report)
     return report
+
+
+def _try_smtp(smtp: Smtp, environ: Mapping[str, str], report: CheckReport) -> None:
+    """Connect, secure and log in as digests would, sending nothing (check --smtp)."""
+    from .digest.send import SmtpError, password_for, probe
+
+    try:
+        report.notes.append(probe(smtp, password_for(smtp, environ)))
+    except ConfigError as e:
+        report.config_problems.extend(p for p in e.problems if p not in report.config_problems)
+    except SmtpError as e:
+        report.operational_problems.append(f"smtp: {e}")

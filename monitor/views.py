@@ -253,3 +253,38 @@ class Summary:
     new_evidence: tuple[EvidenceWaiting, ...]
     failing_sources: tuple[FailingSource, ...]
     sources_checked: dt.datetime | None
+
+
+# ---------------------------------------------------------------- digests
+
+
+@dataclass(frozen=True)
+class SubscriberView:
+    """A digest subscriber as listed (`subscribers list`): who, how often, what they follow, whether they get it.
+
+    `status`: `active`, `paused`, or `unsubscribed` (they used their token); no filters means everything."""
+
+    json_extras: ClassVar[tuple[Extra, ...]] = (Extra("status", after="active"),)
+
+    id: int
+    email: str
+    name: str | None
+    frequency: str
+    agreements: tuple[str, ...]
+    countries: tuple[str, ...]
+    milestones: tuple[str, ...]
+    active: bool
+    unsubscribed_at: dt.datetime | None
+    created_at: dt.datetime
+    last_sent_at: dt.datetime | None  # when their last digest was accepted by the mail server
+    token: str = field(metadata=HIDDEN, repr=False)  # their unsubscribe token: in their mail, not in listings
+
+    @property
+    def status(self) -> str:
+        if self.active:
+            return "active"
+        return "unsubscribed" if self.unsubscribed_at is not None else "paused"
+
+    @property
+    def follows_everything(self) -> bool:
+        return not (self.agreements or self.countries or self.milestones)

@@ -25,6 +25,12 @@ USE_CASES = (
     "monitor.demo",
     "monitor.overview",
     "monitor.corrections",
+    "monitor.subscribers",
+    "monitor.digest",
+    "monitor.digest.run",
+    "monitor.digest.render",
+    "monitor.digest.message",
+    "monitor.digest.send",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}
@@ -179,6 +185,29 @@ def test_definitions_know_nothing_of_storage_or_cli() -> None:
 def test_nothing_imports_cli() -> None:
     outside = {name: edges for name, edges in GRAPH.items() if not inside(name, "monitor.cli")}
     assert violations(outside, "monitor", ("monitor.cli",)) == []
+
+
+def test_digest_content_is_pure() -> None:
+    """What a digest says is a function of views: no database, app, clock, templates or SMTP."""
+    forbidden = (
+        "monitor.storage",
+        "monitor.app",
+        "monitor.clock",
+        "monitor.cli",
+        "monitor.digest.render",
+        "monitor.digest.send",
+        "monitor.digest.run",
+        "monitor.sources",
+    )
+    assert violations(GRAPH, "monitor.digest.content", forbidden) == []
+    path = MODULES["monitor.digest.content"][0]
+    imported = {
+        (a.name if isinstance(node, ast.Import) else node.module or "").split(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for a in node.names
+    }
+    assert not imported & {"sqlalchemy", "jinja2", "smtplib", "css_inline", "socket"}
 
 
 def test_storage_knows_nothing_of_sources_or_use_cases() -> None:

@@ -30,13 +30,6 @@ from tests.conftest import HomeDir
 SHIPPED_MILESTONES = [m["id"] for m in yaml.safe_load((default_config_dir() / "milestones.yaml").read_text())["milestones"]]
 
 
-def has_digest() -> bool:
-    try:
-        import monitor.digest  # noqa: F401  (built on another branch; wired at merge)
-    except ModuleNotFoundError:
-        return False
-    return True
-
 
 @pytest.fixture
 def connections(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -123,14 +116,12 @@ def test_demo_runs_the_pipeline_offline(tmp_path: Path, monkeypatch: pytest.Monk
     completion_ids = {m["id"] for m in matches if m["milestone"] == "kr-final-text" and m["signal"] == "completion"}
     assert (int(line.group(1)), int(line.group(2)) in completion_ids) == (len(completion_ids), True)
 
-    # the digest preview: written by monitor.digest once merged; until then the demo says it is unavailable
-    if has_digest():
-        written = {p.suffix for p in out.iterdir()}
-        assert {".html", ".txt", ".eml"} <= written, r.stdout
-        assert re.search(r"open \S+\.html in a browser", r.stdout)
-    else:
-        assert "digest preview: unavailable" in r.stdout
-        assert list(out.iterdir()) == []
+    # the weekly digest preview, for a reader following everything: the evidence the poll found is in it
+    written = {p.suffix for p in out.iterdir()}
+    assert {".html", ".txt", ".eml"} <= written, r.stdout
+    assert re.search(r"open \S+\.html in a browser", r.stdout)
+    (text,) = [p.read_text(encoding="utf-8") for p in out.iterdir() if p.suffix == ".txt"]
+    assert "kr-final-text" in text or "Full text or joint fact sheet" in text
 
     # the kept home works on its own: its sources now read the bundled files, so a poll finds nothing new
     again = CliRunner().invoke(app, ["--home", str(home), "poll", "--json"])
@@ -170,7 +161,12 @@ def test_demo_sources_to_a_completed_milestone(home: HomeDir) -> None:
     assert (shown["status"], shown["evidence_url"]) == ("complete", evidence["item_url"])
     assert shown["completed_on"] == evidence["published"][:10]
     assert shown["history"][0]["match_id"] == evidence["id"]
-    # (at merge: the digest preview shows the completed milestone and its evidence)
+    # the digest preview shows the completed milestone and its evidence
+    out = home.path / "preview"
+    r = home.cli("digest", "--preview", str(out), "--to", "analyst@example.org")
+    assert r.exit_code == 0, r.stderr
+    (text,) = [" ".join(p.read_text(encoding="utf-8").split()) for p in out.iterdir() if p.suffix == ".txt"]
+    assert "[kr-final-text] pending → complete" in text and evidence["item_url"] in text
 
 
 @pytest.mark.parametrize("feed", DEMO_FEEDS, ids=[f[0] for f in DEMO_FEEDS])

@@ -94,7 +94,19 @@ def test_a_shared_option_is_one_declaration() -> None:
                     seen.setdefault(opt, set()).add((p.help or "", p.default))
                     users.setdefault(opt, []).append(" ".join(path))
     assert {opt: sorted(users[opt]) for opt in ("--json", "--by", "--force")} == {
-        "--json": ["agreements", "feeds", "history", "matches", "milestones", "poll", "rematch", "show", "summary"],
+        "--json": [
+            "agreements",
+            "digest",
+            "feeds",
+            "history",
+            "matches",
+            "milestones",
+            "poll",
+            "rematch",
+            "show",
+            "subscribers list",
+            "summary",
+        ],
         "--by": ["amend", "complete", "review", "status", "undo"],
         "--force": ["amend", "complete", "review", "status"],
     }

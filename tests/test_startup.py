@@ -61,6 +61,7 @@ def test_building_the_cli_imports_no_library() -> None:
         "monitor.cli.admin",
         "monitor.cli.context",
         "monitor.cli.demo",
+        "monitor.cli.digest",
         "monitor.cli.evidence",
         "monitor.cli.milestones",
         "monitor.cli.options",

@@ -15,8 +15,9 @@ from monitor.clock import FixedClock
 from monitor.deadlines import Progress
 from monitor.storage import evidence_reads
 from monitor.storage import milestones as store
+from monitor.storage import subscribers as subscriber_store
 from monitor.storage.milestones import StatusWrite
-from monitor.storage.schema import Subscriber
+from monitor.storage.subscribers import SubscriberIn
 from monitor.views import (
     HIDDEN,
     Extra,
@@ -156,11 +157,13 @@ def test_history_filters(app: App) -> None:
     assert store.with_status(app.db, ("complete", "partial")) == {"kr-final-text", "cn-rare-earth-controls"}
 
 
-def test_subscriber_count(app: App) -> None:
-    assert store.subscriber_count(app.db) == 0
-    with app.db.write() as tx:
-        tx.add_all([Subscriber(email=f"{n}@example.org", created_at=NOW) for n in ("a", "b")])
-    assert store.subscriber_count(app.db) == 2
+def test_active_subscriber_count(app: App) -> None:
+    assert subscriber_store.active_count(app.db) == 0
+    for n in ("a", "b"):
+        subscriber_store.upsert(app.db, SubscriberIn(f"{n}@example.org", None, "weekly"), NOW)
+    assert subscriber_store.active_count(app.db) == 2
+    subscriber_store.set_active(app.db, subscriber_store.listing(app.db)[0].id, False)
+    assert subscriber_store.active_count(app.db) == 1
 
 
 def test_evidence_reads_without_evidence(app: App) -> None:

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from . import admin, demo, evidence, milestones, options, overview, report, sources
+from . import admin, demo, digest, evidence, milestones, options, overview, report, sources
 from .context import State, starting_up
 
 
@@ -86,6 +86,7 @@ evidence.register(app)
 demo.register(app)
 report.register(app)
 overview.register(app)
+digest.register(app)
 
 
 def main() -> None:

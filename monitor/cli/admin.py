@@ -42,16 +42,24 @@ def init(
 
 
 @guarded
-def check_cmd(ctx: typer.Context) -> None:
-    """Validate config, templates and the database; print `ok` or every problem found.
+def check_cmd(
+    ctx: typer.Context,
+    smtp: Annotated[
+        bool, typer.Option("--smtp", help="Also connect to the SMTP server and log in, sending nothing.")
+    ] = False,
+) -> None:
+    """Validate config, templates and the database (and, with subscribers, the SMTP settings and the password
+    variable); print `ok` or every problem found.
 
-    Example: monitor --home ~/monitor-home check
+    Example: monitor --home ~/monitor-home check --smtp
     """
     from ..checks import check
     from ..home import find
     from .safe import visible
 
-    report = check(find(home_option(ctx)))
+    report = check(find(home_option(ctx)), try_smtp=smtp)
+    for line in report.notes:
+        typer.echo(visible(line))
     if report.ok:
         typer.echo("ok")
         return

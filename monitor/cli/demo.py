@@ -79,13 +79,10 @@ def demo(out: Out = None) -> None:
         "  (its sources now read the sample files in it; add MONITOR_NOW=2026-04-20T09:00:00Z to see today as the "
         "demo did)"
     )
-    if report.preview.unavailable:
-        show.print(f"digest preview: unavailable: {report.preview.unavailable}; nothing written to {report.out}")
-        return
     if not report.preview.files:
         show.print(f"digest preview: nothing to preview (no digest was due); {report.out} is empty")
         return
-    show.print(f"digest preview written to {report.out}:")
+    show.print(f"the weekly digest a reader following everything would get, written to {report.out}:")
     for path in report.preview.files:
         show.print(f"  {path}")
     first_html = next((p for p in report.preview.files if p.suffix == ".html"), None)

@@ -11,8 +11,10 @@ from .options import (
     DEADLINE_STATES,
     SORTS,
     STATUSES,
+    Agreements,
     By,
     Correct,
+    Countries,
     Evidence,
     Force,
     Json,
@@ -20,7 +22,6 @@ from .options import (
     Note,
     On,
     Since,
-    agreement_ids,
     milestone_ids,
     words,
 )
@@ -45,17 +46,8 @@ Many = list[str] | None
 @guarded
 def milestones(
     ctx: typer.Context,
-    agreement: Annotated[
-        Many,
-        typer.Option(
-            "--agreement",
-            help="Only this agreement id (repeatable, or a,b: any of them).",
-            autocompletion=agreement_ids,
-        ),
-    ] = None,
-    country: Annotated[
-        Many, typer.Option("--country", help="Only agreements with this party, e.g. JP (repeatable).")
-    ] = None,
+    agreement: Agreements = None,
+    country: Countries = None,
     status_: Annotated[
         Many,
         typer.Option(

@@ -68,6 +68,15 @@ Milestones = Annotated[
         "--milestone", help="Only this milestone id (repeatable, or a,b: any of them).", autocompletion=milestone_ids
     ),
 ]
+Agreements = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--agreement", help="Only this agreement id (repeatable, or a,b: any of them).", autocompletion=agreement_ids
+    ),
+]
+Countries = Annotated[
+    list[str] | None, typer.Option("--country", help="Only agreements with this party, e.g. JP (repeatable).")
+]
 On = Annotated[
     str | None,
     typer.Option("--on", help="Date of the change, YYYY-MM-DD (default: today; when correcting: the recorded date)."),
@@ -101,3 +110,4 @@ Correct = Annotated[
         "(default date: the corrected row's).",
     ),
 ]
+Frequency = Annotated[str, typer.Option("--frequency", help="Digest frequency: weekly or daily.")]

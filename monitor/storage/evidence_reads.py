@@ -5,10 +5,12 @@ Reads shared by the CLI, the digest and the published report; storage/matches.py
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from ..views import MatchView, Source
 from .engine import EVIDENCE_LOCK, Database, serialise
@@ -59,18 +61,44 @@ def matches(
     if limit:
         q = q.limit(limit)
     with db.read() as s:
-        rows = s.execute(q).all()
-        sources: dict[int, list[Source]] = {}
-        if rows:
-            src = s.execute(
-                select(MatchSource.match_id, Item.feed_id, Item.link, Item.title)
-                .join(Item, Item.id == MatchSource.item_id)
-                .where(MatchSource.match_id.in_([m.id for m, _ in rows]))
-                .order_by(Item.id)
-            )
-            for mid, feed, link, title in src:
-                sources.setdefault(mid, []).append(Source(feed, link, title))
-        return [
+        return [view for _, view in _views(s, s.execute(q).all())]
+
+
+@dataclass(frozen=True)
+class RecordedMatch:
+    """A piece of evidence and when the monitor recorded it (found it, not when its item was published)."""
+
+    recorded_at: dt.datetime
+    view: MatchView
+
+
+def recorded_between(db: Database, after: dt.datetime, until: dt.datetime) -> list[RecordedMatch]:
+    """The evidence recorded after `after`, up to and including `until` (a digest's window), newest item first."""
+    q = (
+        select(Match, Item)
+        .join(Item, Item.id == Match.item_id)
+        .where(Match.created_at > after, Match.created_at <= until)
+        .order_by(Item.published.desc(), Match.id.desc())
+    )
+    with db.read() as s:
+        return [RecordedMatch(m.created_at, view) for m, view in _views(s, s.execute(q).all())]
+
+
+def _views(s: Session, rows: Sequence[Any]) -> list[tuple[Match, MatchView]]:
+    """Each (match, item) row as a view with every source of the match, in one more query."""
+    sources: dict[int, list[Source]] = {}
+    if rows:
+        src = s.execute(
+            select(MatchSource.match_id, Item.feed_id, Item.link, Item.title)
+            .join(Item, Item.id == MatchSource.item_id)
+            .where(MatchSource.match_id.in_([m.id for m, _ in rows]))
+            .order_by(Item.id)
+        )
+        for mid, feed, link, title in src:
+            sources.setdefault(mid, []).append(Source(feed, link, title))
+    return [
+        (
+            m,
             MatchView(
                 id=m.id,
                 milestone=m.milestone_id,
@@ -86,9 +114,10 @@ def matches(
                 sources=tuple(sources.get(m.id, ())),
                 note=m.note,
                 reviewed_at=m.reviewed_at,
-            )
-            for m, i in rows
-        ]
+            ),
+        )
+        for m, i in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..deadlines import Progress
 from ..views import HistoryRow
 from .engine import Database
-from .schema import Milestone, StatusChange, Subscriber
+from .schema import Milestone, StatusChange
 
 Transaction: TypeAlias = Session  # what `Database.write()` yields: pass it to the functions taking `tx`
 
@@ -122,13 +122,25 @@ def _history_row(h: StatusChange) -> HistoryRow:
     )
 
 
-def history(db: Database, milestone_id: str | None = None, since: dt.date | None = None) -> list[HistoryRow]:
-    """Status changes, newest recorded first; only one milestone's, only those dated on or after `since`."""
+def history(
+    db: Database,
+    milestone_id: str | None = None,
+    since: dt.date | None = None,
+    *,
+    recorded_after: dt.datetime | None = None,
+    recorded_until: dt.datetime | None = None,
+) -> list[HistoryRow]:
+    """Status changes, newest recorded first; only one milestone's, only those dated on or after `since`, only
+    those recorded after `recorded_after` and up to and including `recorded_until` (a digest's window)."""
     q = select(StatusChange).order_by(StatusChange.recorded_at.desc(), StatusChange.id.desc())
     if milestone_id is not None:
         q = q.where(StatusChange.milestone_id == milestone_id)
     if since is not None:
         q = q.where(StatusChange.on >= since)
+    if recorded_after is not None:
+        q = q.where(StatusChange.recorded_at > recorded_after)
+    if recorded_until is not None:
+        q = q.where(StatusChange.recorded_at <= recorded_until)
     with db.read() as s:
         return [_history_row(h) for h in s.scalars(q)]
 
@@ -169,9 +181,3 @@ def write_status(tx: Transaction, change: StatusWrite) -> None:
         .where(Milestone.id == change.milestone_id)
         .values(status=change.to_status, status_on=change.status_on, evidence_url=change.evidence_url)
     )
-
-
-def subscriber_count(db: Database) -> int:
-    """How many digest subscribers there are (`monitor check` wants SMTP settings when there are any)."""
-    with db.read() as s:
-        return s.scalar(select(func.count()).select_from(Subscriber)) or 0

@@ -170,6 +170,11 @@ class MatchSource(Base):
 
 
 class Subscriber(Base):
+    """A digest subscriber. Filters (agreement ids, country codes, milestone ids) narrow what they receive: a
+    milestone is followed when any filter names it, its agreement or one of its parties; no filters, everything.
+    `active` is false while paused or after they unsubscribed (`unsubscribed_at`); `token` is their unsubscribe
+    token, in every digest's List-Unsubscribe header."""
+
     __tablename__ = "subscribers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -177,21 +182,35 @@ class Subscriber(Base):
     frequency: Mapped[str] = mapped_column(String(10), default="weekly")
     agreements: Mapped[list[Any]] = mapped_column(JSON, default=list)
     countries: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime]
+    unsubscribed_at: Mapped[dt.datetime | None]
 
 
 class DigestDelivery(Base):
+    """One digest for one subscriber and window (start, end]. `state`: sending (claimed by `claimed_pid` on
+    `claimed_host` at `claimed_at`, not yet accepted by the server), then sent (`sent_at`) or failed (`error`). A
+    failed delivery, or one whose claim nobody will finish, is retried with the same start and Message-ID, its end
+    moved to the retry's time; a sent one is never sent again."""
+
     __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("subscriber_id", "window_start"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
     frequency: Mapped[str] = mapped_column(String(10))
     window_start: Mapped[dt.datetime]
     window_end: Mapped[dt.datetime]
-    state: Mapped[str] = mapped_column(String(10))  # pending | sent | failed
-    message_id: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10))  # sending | sent | failed
+    message_id: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[dt.datetime | None]
+    claimed_pid: Mapped[int | None] = mapped_column(Integer)
+    claimed_host: Mapped[str | None] = mapped_column(String(255))
 
 
 class PollRun(Base):
