@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, evidence, milestones, options, sources
+from . import admin, daemon, evidence, milestones, options, sources
 from .context import State, starting_up
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ admin.register(app)
 milestones.register(app)
 sources.register(app)
 evidence.register(app)
+daemon.register(app)
 
 
 def main() -> None:

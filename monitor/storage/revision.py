@@ -7,4 +7,4 @@ alembic's head.
 
 from __future__ import annotations
 
-HEAD = "0003"
+HEAD = "0006"
