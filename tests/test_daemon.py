@@ -372,3 +372,48 @@ def test_the_digest_jobs_call_send_digests(home: HomeDir, monkeypatch: pytest.Mo
     line = describe([e for e in events if isinstance(e, JobEnded)][1])[0]
     assert line.endswith(": 2 sent, 1 skipped, 1 failed; 1 failure: b@example.org: SMTP 550 no such user")
     assert digest_result(FakeDigestRunReport(0, 0, 0, ())).summary == "0 sent, 0 skipped, 0 failed"
+
+
+def test_the_lock_file_is_checked_before_each_job(home: HomeDir) -> None:
+    """A deleted lock file is a lost lock: taken again (a new file) before the next job, and said so."""
+    notices: list[str] = []
+
+    def script(d: Daemon, e: Event) -> None:
+        if isinstance(e, Started):
+            if not d.app.db.is_sqlite:
+                d.stop()
+                return
+            locks.lock_path(d.app.db).unlink()  # before the catch-up poll runs
+        elif isinstance(e, JobEnded):
+            d.stop()
+        elif hasattr(e, "message"):
+            notices.append(e.message)  # type: ignore[union-attr]
+
+    events = run_daemon(open_home(home), script, {"poll": quick()})
+    app = open_home(home)
+    try:
+        if app.db.is_sqlite:
+            assert notices == ["the daemon lock was lost and has been taken again"]
+            assert ended(events) == [("poll", "completed")]
+            assert locks.taken(app.db) is False and locks.lock_path(app.db).exists()
+    finally:
+        app.close()
+
+
+def test_a_lock_another_daemon_took_stops_this_one_with_an_error(home: HomeDir) -> None:
+    if home.env:
+        pytest.skip("a lock file is SQLite's; a PostgreSQL session lock cannot be taken from under its holder")
+    taken: list[locks.DaemonLock] = []
+
+    def script(d: Daemon, e: Event) -> None:
+        if isinstance(e, Started):
+            locks.lock_path(d.app.db).unlink()
+            other = locks.acquire(d.app.db)  # "another daemon" locks the new file
+            assert other is not None
+            taken.append(other)
+
+    with pytest.raises(DaemonBusy, match="the daemon lock was lost and another daemon took it"):
+        run_daemon(open_home(home), script, {"poll": quick()})
+    taken[0].release()
+    assert query(home, "SELECT state FROM daemon_runs") == [("failed",)]
+    assert query(home, "SELECT count(*) FROM job_runs") == [(0,)]

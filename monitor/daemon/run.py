@@ -97,6 +97,7 @@ class Daemon:
         self._scheduled_for: dt.datetime | None = None
         self._notices: collections.deque[str] = collections.deque()  # from the scheduler's thread
         self._abandoned: tuple[job_store.DaemonInfo, ...] = ()
+        self._failure: MonitorError | None = None  # why the daemon must end with an error, once it must
 
     # ------------------------------------------------------------ public
 
@@ -118,6 +119,8 @@ class Daemon:
             aps_log.propagate = False
             self._start()
             self._loop()
+            if self._failure is not None:
+                raise self._failure
         except BaseException as e:
             state, error = job_store.FAILED, _one_line(e)
             raise
@@ -133,6 +136,7 @@ class Daemon:
             for fd in (self._wake_r, self._wake_w):
                 if fd >= 0:
                     os.close(fd)
+            self._wake_r = self._wake_w = -1  # a closed number may be reused: never written to again
             self._finish(state, error)
 
     def run_soon(self, job: str) -> None:
@@ -264,6 +268,8 @@ class Daemon:
             pass
 
     def _wake(self) -> None:
+        if self._wake_w < 0:
+            return
         with contextlib.suppress(OSError):  # the pipe is full (it will wake anyway), or already closed
             os.write(self._wake_w, b"\0")
 
@@ -345,8 +351,8 @@ class Daemon:
             return job_store.FAILED, JobResult(""), _one_line(e), traceback.format_exc()
 
     def _check_lock(self) -> bool:
-        """Before each job: the lock is still ours (a PostgreSQL session can be lost with its server). Lost, it is
-        taken again; held by another daemon meanwhile, this one stops."""
+        """Before each job: the lock is still ours (a PostgreSQL session can end with its server, a lock file can be
+        deleted). Lost, it is taken again; taken by another daemon meanwhile, this one stops."""
         if self._lock is None or self._lock.held():
             return True
         self._lock.release()
@@ -358,9 +364,9 @@ class Daemon:
             return False
         if self._lock is None:
             self._stop = "the daemon lock was lost and another daemon took it"
-            self.on_event(Notice(f"stopping: {self._stop}"))
+            self._failure = DaemonBusy(f"{self._stop} ({locks.describe(self.app.db)}): this one stops")
             return False
-        self.on_event(Notice("the daemon lock was lost (database session ended) and has been taken again"))
+        self.on_event(Notice("the daemon lock was lost and has been taken again"))
         return True
 
     # ------------------------------------------------------------ SIGHUP

@@ -119,7 +119,14 @@ class _FileLock:
         return False
 
     def held(self) -> bool:
-        return self._fd >= 0
+        """Still ours: the descriptor is open and the file at the path is the one it locks (a lock file deleted
+        or replaced would let another daemon lock a new one)."""
+        if self._fd < 0:
+            return False
+        try:
+            return os.stat(self.path).st_ino == os.fstat(self._fd).st_ino
+        except OSError:
+            return False
 
     def release(self) -> None:
         if self._fd >= 0:
