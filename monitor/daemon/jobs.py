@@ -20,8 +20,6 @@ from typing import Any
 from ..app import App
 from ..wording import plural
 
-MAX_DETAILS = 5  # failures named in a log line; the rest are counted
-
 
 @dataclass(frozen=True)
 class JobResult:
