@@ -3,9 +3,9 @@
 The same local server and feeds as bench/poll.py (N feeds x 50 items, 200 ms added latency, ETag support). One
 child process runs a real Daemon (scheduler, hand-over to the main thread, job_runs bookkeeping) against a home
 of those feeds: a cold first cycle, then `--cycles` unchanged cycles (every feed answers 304), then a few where
-the server ignores validators (same bodies: skipped by hash). Between cycles, the same process measures the
-fetch floor (httpx only, same concurrency and server, no parsing or storage), so the two are compared under
-the same load. It prints:
+the server ignores validators (same bodies: skipped by hash). Every ten cycles the fetch floor (httpx only,
+same concurrency and server, no parsing or storage) is measured in between, in a process of its own (its
+bodies must not count in the daemon's memory), so the two are compared under the same load. It prints:
 
   unchanged cycle / floor   median daemon cycle (304s) over median floor       target <= 1.1
   memory                    the daemon's resident memory after each unchanged cycle, first vs every later one
@@ -54,9 +54,12 @@ def child(home: str, base: str, feeds: int, cycles: int) -> None:
     from monitor.daemon.run import Daemon
 
     def floor() -> float:
-        t0 = time.perf_counter()
-        asyncio.run(bench_poll.fetch_all(base, feeds))
-        return time.perf_counter() - t0
+        """Measured in a process of its own, so that its bodies never count in the daemon's memory."""
+        out = subprocess.run(
+            [sys.executable, __file__, "--floor", "--base", base, "--feeds", str(feeds)],
+            capture_output=True, text=True, check=True,
+        )
+        return float(out.stdout.strip())
 
     def mode(m: str) -> None:
         urllib.request.urlopen(f"{base}/_mode/{m}").read()
@@ -119,11 +122,18 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--cycles", type=int, default=50)
     ap.add_argument("--child", action="store_true")
+    ap.add_argument("--floor", action="store_true")
     ap.add_argument("--home")
     ap.add_argument("--base")
     a = ap.parse_args()
     if a.child:
         child(a.home, a.base, a.feeds, a.cycles)
+        return
+    if a.floor:
+        asyncio.run(bench_poll.fetch_all(a.base, 1))  # not timed: the first request's imports and set-up
+        t0 = time.perf_counter()
+        asyncio.run(bench_poll.fetch_all(a.base, a.feeds))
+        print(time.perf_counter() - t0)
         return
     port_file = tempfile.mktemp()
     server = subprocess.Popen(
@@ -176,6 +186,8 @@ def report(result: dict[str, Any], a: argparse.Namespace) -> None:
         f"min {min(r['rss'] for r in same):.1f}, max {max(r['rss'] for r in same):.1f}; "
         f"largest change from the first {max(drift, key=abs):+.1%}, last {drift[-1]:+.1%}   (target within +-10 %)"
     )
+    series = ", ".join(f"{i}: {r['rss']:.1f}" for i, r in enumerate(same, 1) if i == 1 or i % 10 == 0)
+    print(f"memory by cycle (MB)             {series}")
 
 
 if __name__ == "__main__":

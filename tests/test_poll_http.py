@@ -266,14 +266,3 @@ def test_a_304_keeps_the_connection_alive(home: HomeDir, server: Server) -> None
     assert [f["outcome"] for f in json.loads(r.stdout)["feeds"]] == ["not_modified"] * 3
     assert server.connections - before == 1
 
-
-def test_one_tls_context_per_process() -> None:
-    """Every cycle's clients share one TLS context: built per cycle, a daemon's memory grows by megabytes."""
-    from monitor.clock import SystemClock
-    from monitor.settings import Http
-    from monitor.sources.fetch import Fetcher
-
-    first, second = Fetcher(Http(), SystemClock()), Fetcher(Http(), SystemClock())
-    first._client("https://a.example.org/feed")
-    second._client("https://b.example.org/feed")
-    assert first._ssl is not None and first._ssl is second._ssl
