@@ -26,3 +26,8 @@ def default_templates_dir() -> Path:
 
 def migrations_dir() -> Path:
     return _find("migrations", "db/migrations")
+
+
+def deploy_dir() -> Path:
+    """The shipped service files: a systemd unit, an environment file example, crontab lines."""
+    return _find("deploy", "deploy")

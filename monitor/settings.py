@@ -15,21 +15,52 @@ from .validation import Strict, problems
 
 
 def check_crontab(expr: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
+    """A crontab expression as the daemon reads it (monitor.schedule.trigger), or ValueError."""
+    from .schedule import trigger
 
     try:
-        CronTrigger.from_crontab(expr, timezone="UTC")
+        trigger(expr, "UTC")
     except ValueError as e:
         raise ValueError(f"not a crontab expression {expr!r}: {e}") from None
     return expr
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+POLL_TIMEOUT_RANGE = (10.0, 86_400.0)  # seconds: ten seconds to a day
+
+
+def duration_seconds(value: object) -> float:
+    """Seconds from a number (`1800`) or a number with a unit (`90s`, `30m`, `2h`); ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected seconds or a duration such as 30m, 2h, 90s, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip().lower()
+        unit = DURATION_UNITS.get(text[-1:], 0) if text else 0
+        number = text[:-1] if unit else text
+        try:
+            seconds = float(number) * (unit or 1)
+        except ValueError:
+            raise ValueError(f"expected seconds or a duration such as 30m, 2h, 90s, got {value!r}") from None
+    else:
+        seconds = float(value)
+    low, high = POLL_TIMEOUT_RANGE
+    if not low <= seconds <= high:  # also refuses nan and inf
+        raise ValueError(f"must be between {low:g} s and {high / 3600:g} h, got {value!r}")
+    return seconds
 
 
 class Schedule(Strict):
     poll: str = "0 6 * * *"
     weekly_digest: str = "0 8 * * mon"
     daily_digest: str = "30 6 * * *"
+    poll_timeout: float = 1800.0  # seconds (`30m`, `2h` and `90s` are read too): a longer poll is cancelled
 
     _cron = field_validator("poll", "weekly_digest", "daily_digest")(check_crontab)
+
+    @field_validator("poll_timeout", mode="before")
+    @classmethod
+    def _duration(cls, v: object) -> float:
+        return duration_seconds(v)
 
 
 class Http(Strict):
@@ -166,6 +197,14 @@ def build(source: str, data: Any, environ: Mapping[str, str]) -> tuple[Settings 
         return None, [f"{source}: (top level): expected a mapping of settings"]
     over, origin, bad = env_overrides(environ)
     try:
-        return Settings.model_validate(_merge(data, over)), bad
+        built = Settings.model_validate(_merge(data, over))
     except ValidationError as e:
         return None, bad + problems(source, e, rename=origin)
+    if built.schedule.poll_timeout <= built.http.timeout_s:  # else one slow feed would cancel every poll
+        label = origin.get("schedule.poll_timeout") or f"{source}: schedule.poll_timeout"
+        return None, [
+            *bad,
+            f"{label}: must be longer than http.timeout_s ({built.http.timeout_s:g} s), "
+            f"got {built.schedule.poll_timeout:g} s",
+        ]
+    return built, bad

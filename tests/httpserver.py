@@ -29,11 +29,17 @@ class Server:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.connections = 0  # TCP connections accepted (keep-alive reuse shows as fewer than requests)
         self._lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with outer._lock:
+                    outer.connections += 1
+                super().setup()
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -31,6 +31,9 @@ USE_CASES = (
     "monitor.digest.render",
     "monitor.digest.message",
     "monitor.digest.send",
+    "monitor.daemon.run",
+    "monitor.daemon.jobs",
+    "monitor.daemon.status",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}

@@ -252,3 +252,17 @@ def test_html_listing_page(home: HomeDir, server: Server) -> None:
     assert report["moved"]["error"] == "no items match selector 'ul.news li'"
     rows = items(home)
     assert (("miti", server.url("/media/1"), "MITI statement on the Agreement on Reciprocal Trade")) in rows
+
+
+def test_a_304_keeps_the_connection_alive(home: HomeDir, server: Server) -> None:
+    """A daemon polls again and again: answers without a body (304) must not cost a new connection each."""
+    for n in range(3):
+        server.routes[f"/f{n}"] = Response(body=rss((f"Story {n}", "text")), etag=f'"v{n}"')
+    write_feeds(home, [{"id": f"f{n}", "type": "rss", "url": server.url(f"/f{n}")} for n in range(3)])
+    over = {"MONITOR_HTTP__PER_HOST": "1"}  # one connection to the host: three requests, one after another
+    assert home.cli("poll", **over).exit_code == 0
+    before = server.connections
+    r = home.cli("poll", "--json", **over)
+    assert [f["outcome"] for f in json.loads(r.stdout)["feeds"]] == ["not_modified"] * 3
+    assert server.connections - before == 1
+

@@ -60,6 +60,7 @@ def test_building_the_cli_imports_no_library() -> None:
         "monitor.cli",
         "monitor.cli.admin",
         "monitor.cli.context",
+        "monitor.cli.daemon",
         "monitor.cli.demo",
         "monitor.cli.digest",
         "monitor.cli.evidence",

@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from . import admin, demo, digest, evidence, milestones, options, overview, report, sources
+from . import admin, daemon, demo, digest, evidence, milestones, options, overview, report, sources
 from .context import State, starting_up
 
 
@@ -87,6 +87,7 @@ demo.register(app)
 report.register(app)
 overview.register(app)
 digest.register(app)
+daemon.register(app)
 
 
 def main() -> None:

@@ -126,20 +126,11 @@ def stop_on_sigterm() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
         yield
         return
+    from ..interrupts import interrupt  # imported now, never inside the handler
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        stop = Terminated(signal.Signals(signum).name)
-        asyncio = sys.modules.get("asyncio")  # not imported: no event loop can be running
-        try:
-            loop = asyncio.get_running_loop() if asyncio is not None else None
-        except RuntimeError:
-            loop = None
-        if loop is None:
-            raise stop
-        # Inside an event loop, raised from a callback rather than here: between task steps, so no task ends
-        # with it half-done, and asyncio.run cancels every task (their cleanup runs) before it goes on.
-        loop.call_soon_threadsafe(_raise, stop)
+        interrupt(Terminated(signal.Signals(signum).name))  # now, or between task steps of a running event loop
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
@@ -148,7 +139,3 @@ def stop_on_sigterm() -> Iterator[None]:
         raise fail(f"interrupted ({e})", 128 + signal.SIGTERM) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _raise(error: BaseException) -> None:
-    raise error

@@ -265,6 +265,8 @@ class Fetcher:
         headers = {k.lower(): header_value(v) for k, v in resp.headers.items()}
         status = resp.status_code
         if status == 304:
+            async for _ in resp.aiter_raw():  # no body: reading to its end lets the connection be kept alive
+                pass
             return status, headers, b"", str(resp.url)
         if status >= 400 or status < 200:
             retry = _retry_after(headers.get("retry-after"), self.clock.now()) if status in (429, 503) else None

@@ -7,4 +7,4 @@ alembic's head.
 
 from __future__ import annotations
 
-HEAD = "0005"
+HEAD = "0006"

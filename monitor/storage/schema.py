@@ -229,3 +229,41 @@ class PollRun(Base):
     new_items: Mapped[int] = mapped_column(Integer, default=0)
     updated_items: Mapped[int] = mapped_column(Integer, default=0)
     new_matches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DaemonRun(Base):
+    """One `monitor run` process: who it was (pid on host), when it started and how it stopped. `state`: running,
+    then stopped (SIGTERM, SIGINT) | failed (it raised: `error`) | abandoned (killed outright: the next daemon,
+    holding the lock, finds the row still running)."""
+
+    __tablename__ = "daemon_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[dt.datetime]
+    stopped_at: Mapped[dt.datetime | None]
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """One run of a daemon job (poll, weekly_digest, daily_digest, report). `state`: running, then completed |
+    failed (it raised: `error`) | interrupted (SIGTERM, SIGINT) | timed_out (past schedule.poll_timeout) |
+    abandoned (its daemon was killed). `summary` is the totals as the log line shows them; `failures` counts
+    what failed inside a run that completed (feeds in error, digests not sent)."""
+
+    __tablename__ = "job_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    daemon_run_id: Mapped[int | None] = mapped_column(ForeignKey("daemon_runs.id"), index=True)
+    job: Mapped[str] = mapped_column(String(40))
+    scheduled_for: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+Index("ix_job_runs_job", JobRun.job, JobRun.id)
