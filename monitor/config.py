@@ -81,50 +81,73 @@ class _Refused(Exception):
 
 @dataclass
 class _Open:
-    """A collection being read in the event pass."""
+    """A collection being read in the event pass, and the node it becomes."""
 
+    node: yaml.SequenceNode | yaml.MappingNode
     anchor: str | None
-    mapping: bool
     size: int = 1  # nodes once every alias inside is expanded
     keys: dict[tuple[str, str], int] = field(default_factory=dict)  # (tag, key) -> line, for mappings
     at_key: bool = True  # in a mapping, is the next child a key?
+
+    @property
+    def mapping(self) -> bool:
+        return isinstance(self.node, yaml.MappingNode)
 
 
 def _line(event: yaml.Event) -> int:
     return event.start_mark.line + 1 if event.start_mark is not None else 0
 
 
-def vet_events(text: str) -> list[str]:
-    """One pass over the parser's events, before anything is built: raises _Refused for nesting beyond
-    MAX_DEPTH, a recursive alias or aliases expanding beyond ALIAS_BUDGET extra nodes; returns one line per
-    duplicate mapping key. Linear in the size of the text, whatever its aliases."""
+def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
+    """The document's node graph, composed in one pass over the parser's events that also vets them before
+    anything is built: raises _Refused for nesting beyond MAX_DEPTH, a recursive alias or aliases expanding beyond
+    ALIAS_BUDGET extra nodes; returns the root (None for an empty stream) and one line per duplicate mapping key.
+    Linear in the size of the text, whatever its aliases. The nodes are PyYAML's, as its own composer makes them
+    (the same errors for an undefined or duplicate anchor and for a second document), so the loader's constructor
+    builds the values from them: the text is parsed once."""
     loader = _Loader(text)
     anchors: dict[str, _Open | int] = {}  # anchor -> its open collection, or its expanded size once closed
+    nodes: dict[str, yaml.Node] = {}  # anchor -> its node, for aliases
     stack: list[_Open] = []
     extra = 0
     duplicates: list[str] = []
+    root: yaml.Node | None = None
+    documents = 0
 
-    def child(event: yaml.Event, size: int) -> None:
-        """Count a finished child in its parent; check a scalar key against the mapping's other keys."""
+    def child(event: yaml.Event, node: yaml.Node, size: int) -> None:
+        """Add a finished child to its parent, count it; check a scalar key against the mapping's other keys."""
+        nonlocal root
         if not stack:
+            root = node
             return
         parent = stack[-1]
         parent.size += size
         if not parent.mapping:
+            parent.node.value.append(node)
             return
         is_key, parent.at_key = parent.at_key, not parent.at_key
-        if is_key and isinstance(event, yaml.ScalarEvent):
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            if tag == _MERGE_TAG:
+        if is_key:
+            parent.node.value.append((node, None))
+        else:
+            parent.node.value[-1] = (parent.node.value[-1][0], node)
+        if is_key and isinstance(node, yaml.ScalarNode):
+            if node.tag == _MERGE_TAG:
                 return
             line = _line(event)
-            first = parent.keys.get((tag, event.value))
+            first = parent.keys.get((node.tag, node.value))
             if first is None:
-                parent.keys[(tag, event.value)] = line
+                parent.keys[(node.tag, node.value)] = line
             else:
-                duplicates.append(f"line {line}: duplicate key {event.value!r} (first at line {first})")
+                duplicates.append(f"line {line}: duplicate key {node.value!r} (first at line {first})")
+
+    def anchored(event: yaml.NodeEvent) -> None:
+        if event.anchor is not None and event.anchor in nodes:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {event.anchor!r}; first occurrence",
+                nodes[event.anchor].start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
 
     try:
         while loader.check_event():
@@ -132,37 +155,63 @@ def vet_events(text: str) -> list[str]:
             if event is None:
                 break
             line = _line(event)
-            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    assert root is not None
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream",
+                        root.start_mark,
+                        "but found another document",
+                        event.start_mark,
+                    )
+                anchors.clear()
+                nodes.clear()
+            elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     raise _Refused(line, f"YAML nested deeper than {MAX_DEPTH} levels")
-                opened = _Open(event.anchor, isinstance(event, yaml.MappingStartEvent))
+                anchored(event)
+                kind = yaml.MappingNode if isinstance(event, yaml.MappingStartEvent) else yaml.SequenceNode
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = loader.resolve(kind, None, event.implicit)
+                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                opened = _Open(node, event.anchor)
                 if event.anchor is not None:
                     anchors[event.anchor] = opened
-                if stack and stack[-1].mapping:  # a collection as a key or a value: only scalar keys are compared
-                    stack[-1].at_key = not stack[-1].at_key
+                    nodes[event.anchor] = node
                 stack.append(opened)
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 closed = stack.pop()
+                closed.node.end_mark = event.end_mark
                 if closed.anchor is not None and anchors.get(closed.anchor) is closed:
                     anchors[closed.anchor] = closed.size
-                if stack:
-                    stack[-1].size += closed.size
+                child(event, closed.node, closed.size)
             elif isinstance(event, yaml.ScalarEvent):
+                anchored(event)
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                scalar = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
                 if event.anchor is not None:
                     anchors[event.anchor] = 1
-                child(event, 1)
+                    nodes[event.anchor] = scalar
+                child(event, scalar, 1)
             elif isinstance(event, yaml.AliasEvent):
                 target = anchors.get(event.anchor) if event.anchor is not None else None
                 if isinstance(target, _Open):
                     raise _Refused(line, f"recursive YAML alias *{event.anchor} (inside its own anchor)")
-                size = target or 1  # an undefined alias is the composer's error, reported next
-                extra += size - 1
+                if target is None or event.anchor not in nodes:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                    )
+                extra += target - 1
                 if extra > ALIAS_BUDGET:
                     raise _Refused(line, f"YAML aliases expand beyond {ALIAS_BUDGET} nodes")
-                child(event, size)
+                child(event, nodes[event.anchor], target)
     finally:
         loader.dispose()
-    return duplicates
+    return root, duplicates
 
 
 def read_yaml(path: Path, label: str, out: list[str]) -> Any:
@@ -174,11 +223,17 @@ def read_yaml(path: Path, label: str, out: list[str]) -> Any:
     except (OSError, UnicodeDecodeError) as e:
         out.append(f"{label}: cannot read: {e}")
         return None
+    return read_yaml_text(text, label, out)
+
+
+def read_yaml_text(text: str, label: str, out: list[str]) -> Any:
+    """The values of one YAML document, parsed once (compose) and built by the safe constructor; each problem is
+    one line in `out` (and None comes back when the document cannot be read)."""
     try:
-        duplicates = vet_events(text)
-        loader = _Loader(text)
+        root, duplicates = compose(text)
+        loader = _Loader("")
         try:
-            data = loader.get_single_data()
+            data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()
     except _Refused as e:
