@@ -140,7 +140,7 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
             else:
                 duplicates.append(f"line {line}: duplicate key {node.value!r} (first at line {first})")
 
-    def anchored(event: yaml.NodeEvent) -> None:
+    def anchored(event: Any) -> None:
         if event.anchor is not None and event.anchor in nodes:
             raise yaml.composer.ComposerError(
                 f"found duplicate anchor {event.anchor!r}; first occurrence",
@@ -151,10 +151,12 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
 
     try:
         while loader.check_event():
-            event = loader.get_event()
+            event: Any = loader.get_event()  # the C parser's marks are not yaml.error.Mark to the type checker
             if event is None:
                 break
             line = _line(event)
+            start: Any = event.start_mark
+            end: Any = event.end_mark
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -163,7 +165,7 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
                         "expected a single document in the stream",
                         root.start_mark,
                         "but found another document",
-                        event.start_mark,
+                        start,
                     )
                 anchors.clear()
                 nodes.clear()
@@ -175,7 +177,7 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = loader.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                node = kind(tag, [], start, None, flow_style=event.flow_style)
                 opened = _Open(node, event.anchor)
                 if event.anchor is not None:
                     anchors[event.anchor] = opened
@@ -183,7 +185,7 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
                 stack.append(opened)
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 closed = stack.pop()
-                closed.node.end_mark = event.end_mark
+                closed.node.end_mark = end
                 if closed.anchor is not None and anchors.get(closed.anchor) is closed:
                     anchors[closed.anchor] = closed.size
                 child(event, closed.node, closed.size)
@@ -192,7 +194,7 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-                scalar = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                scalar = yaml.ScalarNode(tag, event.value, start, end, style=event.style)
                 if event.anchor is not None:
                     anchors[event.anchor] = 1
                     nodes[event.anchor] = scalar
@@ -203,7 +205,7 @@ def compose(text: str) -> tuple[yaml.Node | None, list[str]]:
                     raise _Refused(line, f"recursive YAML alias *{event.anchor} (inside its own anchor)")
                 if target is None or event.anchor not in nodes:
                     raise yaml.composer.ComposerError(
-                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                        None, None, f"found undefined alias {event.anchor!r}", start
                     )
                 extra += target - 1
                 if extra > ALIAS_BUDGET:
@@ -269,12 +271,18 @@ def inside_home(home: Home) -> Callable[[str], bool]:
     return ok
 
 
-def problems(home: Home, environ: Mapping[str, str] | None = None) -> tuple[Config | None, list[str]]:
-    """The loaded config, or every problem found in any of the three files."""
+def problems(
+    home: Home, environ: Mapping[str, str] | None = None, texts: Mapping[str, str] | None = None
+) -> tuple[Config | None, list[str]]:
+    """The loaded config, or every problem found in any of the three files. `texts` stands in for files by name
+    ("feeds.yaml"): what a file would say once edited is checked before it is written."""
     env = os.environ if environ is None else environ
     out: list[str] = []
+    texts = texts or {}
     files = {
-        name: read_yaml(home.config_dir / name, f"config/{name}", out)
+        name: read_yaml_text(texts[name], f"config/{name}", out)
+        if name in texts
+        else read_yaml(home.config_dir / name, f"config/{name}", out)
         for name in ("monitor.yaml", "feeds.yaml", "milestones.yaml")
     }
     parse_failed = len(out)

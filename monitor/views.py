@@ -175,3 +175,21 @@ class MilestoneDetail:
     @property
     def agreement_title(self) -> str:
         return self.view.agreement_title
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One stored item, matched or not (`monitor items`), with the milestones it is evidence for."""
+
+    id: int
+    feed: str
+    title: str
+    link: str | None
+    published: dt.datetime
+    first_seen: dt.datetime
+    updated_at: dt.datetime
+    milestones: tuple[str, ...]
+    text: str

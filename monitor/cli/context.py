@@ -39,11 +39,11 @@ def home_option(ctx: typer.Context) -> str | None:
     return state.home
 
 
-def open_from(ctx: typer.Context) -> App:
+def open_from(ctx: typer.Context, *, sync: bool = True) -> App:
     from ..app import open_app
     from ..clock import clock_from_env
 
-    app = open_app(home_option(ctx), clock_from_env())
+    app = open_app(home_option(ctx), clock_from_env(), sync=sync)
     started()
     return app
 

@@ -35,3 +35,12 @@ Force = Annotated[
         "(review: with --complete, the item's date).",
     ),
 ]
+Feeds = Annotated[list[str] | None, typer.Option("--feed", help="Only this feed id (repeatable).")]
+FeedType = Annotated[
+    str | None,
+    typer.Option(
+        "--type",
+        help="Source type: rss | federal_register | html (default: federal_register for the Federal Register API, "
+        "else rss).",
+    ),
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -48,10 +49,13 @@ class SafeTable(Table):
 
 
 def console(**options: Any) -> Console:
-    """The console for stdout; `options` go to rich's Console (tests pass force_terminal)."""
+    """The console for stdout; `options` go to rich's Console (tests pass force_terminal). Not a terminal: 200
+    columns, or $COLUMNS when set (`COLUMNS=80 monitor feeds | less`)."""
     out = SafeConsole(**options)
     if not out.is_terminal:
-        out = SafeConsole(**{"width": 200, "no_color": True, **options})
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isascii() and columns.isdigit() and 20 <= int(columns) <= 10_000 else 200
+        out = SafeConsole(**{"width": width, "no_color": True, **options})
     return out
 
 

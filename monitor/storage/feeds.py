@@ -132,6 +132,12 @@ def _apply(s: Session, u: FeedUpdate, feed: Feed) -> StoredCounts:
     return StoredCounts(new, updated)
 
 
+def stored_versions(db: Database, feed_id: str, keys: Sequence[str]) -> dict[str, StoredVersion]:
+    """Stored (id, content hash) of these keys of one feed, read only (what `feeds test` compares with)."""
+    with db.read() as s:
+        return _existing(s, feed_id, keys)
+
+
 def _existing(s: Session, feed_id: str, keys: Sequence[str]) -> dict[str, StoredVersion]:
     """Stored (id, content hash) of these keys of one feed."""
     found: dict[str, StoredVersion] = {}
