@@ -22,6 +22,9 @@ USE_CASES = (
     "monitor.review",
     "monitor.setup",
     "monitor.checks",
+    "monitor.preview",
+    "monitor.browse",
+    "monitor.feeds_file",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}
