@@ -24,14 +24,13 @@ from typing import Any, ClassVar, Literal
 from .app import App
 from .definitions import FeedDef
 from .errors import MonitorError, unknown_id
-from .evidence import match_pending
+from .evidence import CycleMatching
 from .sources.fetch import FeedState, Fetcher, FetchResult
 from .sources.items import ParsedFeed
-from .sources.parse import parse_pages
 from .storage import feeds as feed_store
 from .storage.feeds import FeedUpdate, RunInfo
 from .views import Extra, to_json
-from .workers import kill_workers, pid_alive, process_pool
+from .workers import kill_workers, parse, pid_alive, process_pool, start_workers
 
 PoolKind = Literal["auto", "process", "thread"]
 PROCESS_POOL_FROM = 4  # feeds in a cycle before parsing moves to worker processes
@@ -190,26 +189,29 @@ def poll(
         if on_feed is not None:
             on_feed(o)
 
+    matching: CycleMatching | None = None
     try:
-        outcomes = asyncio.run(_cycle(app, due, heard, pool))
+        matching = CycleMatching(app)
+        outcomes = asyncio.run(_cycle(app, due, heard, pool, matching))
         order = {f.id: i for i, f in enumerate(due)}
         outcomes.sort(key=lambda o: order[o.id])
         new_items = sum(o.new for o in outcomes)
         updated_items = sum(o.updated for o in outcomes)
-        new_matches = match_pending(app)
+        matching.rest()
+        new_matches = matching.added
         finished = app.now()
         feed_store.finish_run(
             app.db, run_id, finished, to_json(outcomes), new_items, updated_items, new_matches
         )
     except BaseException as e:
-        _mark_ended(app, run_id, landed, e)
+        _mark_ended(app, run_id, landed, e, matching.added if matching is not None else 0)
         raise
     return PollReport(
         run_id, started, finished, tuple(outcomes), tuple(deferred), new_items, updated_items, new_matches
     )
 
 
-def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseException) -> None:
+def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseException, matches: int) -> None:
     """Record how a run that raised ended, with the outcomes that landed before; the error itself goes on."""
     state, line = end_of(error)
     try:
@@ -220,7 +222,7 @@ def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseExc
             to_json(landed),
             sum(o.new for o in landed),
             sum(o.updated for o in landed),
-            0,
+            matches,
             state,
             line,
         )
@@ -245,6 +247,7 @@ class _Parsers:
 
     def __init__(self, kind: PoolKind, n_feeds: int):
         self.kind, self.n_feeds = kind, n_feeds
+        self.workers = max(1, min(os.cpu_count() or 1, 8))
         self.current: cf.Executor | None = None
         self.all: list[cf.Executor] = []
         self.retries: asyncio.Semaphore | None = None
@@ -254,13 +257,19 @@ class _Parsers:
         self.all.append(pool)
         return pool
 
+    def warm(self) -> None:
+        """Start the pool's workers now: the cycle has feeds never fetched, so it will parse."""
+        if self.current is None:
+            self.current = self._start(self.kind)
+            start_workers(self.current, self.workers)
+
     async def parse(self, *args: Any) -> ParsedFeed:
         loop = asyncio.get_running_loop()
         if self.current is None:
             self.current = self._start(self.kind)
         pool = self.current
         try:
-            return await loop.run_in_executor(pool, parse_pages, *args)
+            return await loop.run_in_executor(pool, parse, *args)
         except BrokenProcessPool:
             if self.current is pool:
                 self.current = None
@@ -269,7 +278,7 @@ class _Parsers:
         async with self.retries:
             alone = self._start("process", workers=1)
             try:
-                return await loop.run_in_executor(alone, parse_pages, *args)
+                return await loop.run_in_executor(alone, parse, *args)
             except BrokenProcessPool:
                 return ParsedFeed(error=PARSER_CRASHED)
             finally:
@@ -283,14 +292,29 @@ class _Parsers:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _store(app: App, update: FeedUpdate, matching: CycleMatching) -> feed_store.StoredCounts:
+    """One feed's items and health in one transaction, then its new and changed items matched (the database
+    thread's whole job for a feed)."""
+    counts = feed_store.apply_update(app.db, update)
+    if counts.new or counts.updated:
+        matching.feed(update.feed_id)
+    return counts
+
+
 async def _cycle(
-    app: App, feeds: list[FeedDef], on_feed: Callable[[FeedOutcome], None] | None, pool: PoolKind
+    app: App,
+    feeds: list[FeedDef],
+    on_feed: Callable[[FeedOutcome], None] | None,
+    pool: PoolKind,
+    matching: CycleMatching,
 ) -> list[FeedOutcome]:
     if not feeds:
         return []
     states = feed_store.feed_states(app.db)
     loop = asyncio.get_running_loop()
     parsers = _Parsers(pool, len(feeds))
+    if any(states[f.id] == feed_store.Validators(None, None, None) for f in feeds):
+        parsers.warm()  # never fetched: its body will be parsed (a cycle of 304s starts no pool)
     storer = cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-db")  # one writer: no lock contention
     health_only: list[FeedUpdate] = []  # written together at the end: losing them to a crash loses nothing
     base_dir = app.config.home.path
@@ -308,7 +332,7 @@ async def _cycle(
             )
         update = update_of(fetched, parsed)
         if update.items:
-            counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update)
+            counts = await loop.run_in_executor(storer, _store, app, update, matching)
         else:
             health_only.append(update)
             counts = feed_store.StoredCounts(0, 0)

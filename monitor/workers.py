@@ -1,7 +1,9 @@
 """Parse worker processes that die with the monitor process, however it dies.
 
-The forkserver preloads this module (and, through it, the parsers), so it imports only the standard library
-and monitor.sources.parse: each worker starts in milliseconds and carries no database or HTTP code.
+The forkserver preloads this module and the parsers (monitor.sources.parse), so each worker starts in
+milliseconds with them loaded and carries no database or HTTP code. This module imports only the standard
+library: the monitor process that starts the pool does not load the parsers for it (parse() imports them when it
+runs, which in a worker they already are).
 
 Workers are children of the forkserver, not of the monitor process, and each holds the write end of the pipe
 whose EOF tells the forkserver its client is gone: left alone, a monitor killed by any signal leaves the
@@ -23,10 +25,10 @@ import signal
 import sys
 import threading
 import time
-
-from .sources import parse as _parse  # noqa: F401 - preloaded with this module: workers start with the parsers
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
+PRELOAD = [__name__, "monitor.sources.parse"]  # what the forkserver imports once, before it forks any worker
 
 
 def process_pool(workers: int) -> cf.ProcessPoolExecutor:
@@ -35,8 +37,23 @@ def process_pool(workers: int) -> cf.ProcessPoolExecutor:
     forkserver, not fork: a worker forked mid-cycle would inherit every open socket and database handle. The
     server preloads this module once, so each worker starts in milliseconds."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
+    ctx.set_forkserver_preload(PRELOAD)
     return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),))
+
+
+def parse(*args: Any) -> Any:
+    """monitor.sources.parse.parse_pages, run in a worker: sent by name, so the caller need not import it."""
+    from .sources.parse import parse_pages
+
+    return parse_pages(*args)
+
+
+def start_workers(pool: cf.Executor, workers: int) -> None:
+    """Start a process pool's forkserver and workers now (an empty task each) rather than on the first real task:
+    a cycle that will certainly parse starts them while its first requests are on the network."""
+    if isinstance(pool, cf.ProcessPoolExecutor):
+        for _ in range(workers):
+            pool.submit(os.getpid)
 
 
 def kill_workers(pool: cf.Executor) -> None:

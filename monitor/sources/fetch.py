@@ -93,7 +93,8 @@ class Fetcher:
         self._all = asyncio.Semaphore(http.concurrency)
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._ssl: ssl.SSLContext | None = None  # built once (30 ms each), shared by every host's client
+        self._ssl: ssl.SSLContext | None = None  # built once (30 ms each), shared by every https client
+        self._no_tls: ssl.SSLContext | None = None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -102,14 +103,24 @@ class Fetcher:
         await asyncio.gather(*(c.aclose() for c in self._clients.values()), return_exceptions=True)
 
     def _client(self, url: str) -> httpx.AsyncClient:
-        host = urlsplit(url).netloc.lower()
-        client = self._clients.get(host)
+        """The client for a URL's scheme and host. Only https clients load the system's certificates (tens of ms,
+        once per cycle); a plain-http client gets a context with none, which no TLS handshake can pass, and a
+        redirect to https is sent through the https client of its host (_get_now picks the client per hop)."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        client = self._clients.get(key)
         if client is None:
             n = self.http.per_host
-            if self._ssl is None:
-                self._ssl = ssl.create_default_context()
+            if parts.scheme.lower() == "https":
+                if self._ssl is None:
+                    self._ssl = ssl.create_default_context()
+                context = self._ssl
+            else:
+                if self._no_tls is None:
+                    self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
+                context = self._no_tls
             client = httpx.AsyncClient(
-                verify=self._ssl,
+                verify=context,
                 timeout=httpx.Timeout(self.http.timeout_s),
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
                 follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
@@ -117,7 +128,7 @@ class Fetcher:
                 trust_env=False,
                 event_hooks={"response": [self._check_redirect]},
             )
-            self._clients[host] = client
+            self._clients[key] = client
         return client
 
     async def fetch(self, state: FeedState) -> FetchResult:
@@ -241,7 +252,7 @@ class Fetcher:
             async with asyncio.timeout(self.http.timeout_s):
                 request = client.build_request("GET", url, headers=extra, extensions={ORIGIN: url})
                 for _ in range(self.http.max_redirects + 1):
-                    resp = await client.send(request, stream=True)
+                    resp = await self._client(str(request.url)).send(request, stream=True)
                     try:
                         if resp.next_request is None:
                             return await self._read(resp)

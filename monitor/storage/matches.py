@@ -41,8 +41,11 @@ class MatchCounts:
     removed: int = 0
 
 
-def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[list[StoredItem]]:
-    """Stored items in id order, in batches; only those marked for matching unless `only_pending` is false."""
+def items_to_match(
+    db: Database, batch: int, only_pending: bool, feed_id: str | None = None
+) -> Iterator[list[StoredItem]]:
+    """Stored items in id order, in batches; only those marked for matching unless `only_pending` is false; only
+    those of `feed_id` when given."""
     last = 0
     while True:
         with db.read() as s:
@@ -51,11 +54,19 @@ def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[lis
             ).where(Item.id > last)
             if only_pending:
                 q = q.where(Item.needs_match.is_(True))
+            if feed_id is not None:
+                q = q.where(Item.feed_id == feed_id)
             rows = [StoredItem(*r) for r in s.execute(q.order_by(Item.id).limit(batch))]
         if not rows:
             return
         yield rows
         last = rows[-1].id
+
+
+def has_pending(db: Database) -> bool:
+    """Whether any item is marked for matching (one indexed lookup: a cycle that stored nothing builds no matcher)."""
+    with db.read() as s:
+        return s.scalar(select(Item.id).where(Item.needs_match.is_(True)).limit(1)) is not None
 
 
 def record(db: Database, batch: Sequence[ItemMatches], scope: Collection[str], now: dt.datetime) -> MatchCounts:
