@@ -244,6 +244,16 @@ def test_poll_prints_a_summary_and_only_what_changed_or_failed(home: HomeDir, se
     assert sum(1 for ln in every.stdout.splitlines() if "not_modified" in ln) == 12
 
 
+def test_a_first_poll_of_many_feeds_lists_failures_and_twenty_new(home: HomeDir, server: Server) -> None:
+    many_feeds(home, server, n=30)
+    r = home.cli("poll")
+    ids = [ln.split("│")[1].strip() for ln in r.stdout.splitlines() if ln.count("│") > 2]
+    assert ids[:19] == [f"agency-press-releases-{i:02d}" for i in range(19)] and len(ids) == 20
+    assert "ministry-of-trade-media-releases" in ids  # every failure is listed
+    assert "31 feeds polled, 1 failed: 30 new items, 0 updated, 0 new matches" in r.stdout
+    assert "(11 more with new items not shown: --all lists every feed)" in r.stdout
+
+
 def test_poll_fail_on_error(home: HomeDir, server: Server) -> None:
     many_feeds(home, server, n=1)
     assert home.cli("poll").exit_code == 0  # a cycle that ran

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 OUTCOME_STYLE = {"new": "green", "unchanged": "", "empty": "yellow", "not_modified": "dim", "error": "bold red"}
 CHANGED = ("new", "error")  # the outcomes `poll` lists without --all (and any feed with a warning)
+MAX_ROWS = 20  # without --all, at most this many rows: every failure, then feeds with new items
 
 feeds_app = typer.Typer(
     name="feeds",
@@ -111,6 +112,13 @@ def print_poll(report: PollReport, show_all: bool, out: Console) -> None:
     from .output import fmt
 
     shown = [o for o in report.feeds if show_all or o.outcome in CHANGED or o.warnings]
+    more = 0
+    if not show_all and len(shown) > MAX_ROWS:  # a first poll: every feed is new, the summary says it all
+        failed = [o for o in shown if o.outcome == "error" or o.warnings]
+        changed = [o for o in shown if o not in failed]
+        keep = changed[: max(0, MAX_ROWS - len(failed))]
+        more = len(changed) - len(keep)
+        shown = [o for o in shown if o in failed or o in keep]
     if shown:
         rows: list[list[Cell]] = [
             [
@@ -139,9 +147,10 @@ def print_poll(report: PollReport, show_all: bool, out: Console) -> None:
     for d in report.deferred:
         out.print(f"{d.id}: not asked before {fmt(d.until)} UTC (the server sent Retry-After)")
     out.print(poll_summary(report))
-    hidden = len(report.feeds) - len(shown)
-    if hidden and shown:
-        out.print(f"({hidden} unchanged not shown: --all lists every feed)")
+    hidden = len(report.feeds) - len(shown) - more
+    notes = [f"{more} more with new items" if more else "", f"{hidden} unchanged" if hidden and shown else ""]
+    if any(notes):
+        out.print(f"({' and '.join(n for n in notes if n)} not shown: --all lists every feed)")
 
 
 @feeds_app.callback()

@@ -13,7 +13,8 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,7 @@ from .items import clean, header_value, one_line
 from .select import SelectDef
 
 MAX_RETRY_AFTER = dt.timedelta(days=7)
+CLIENT_CONNECTIONS = 5  # connections per httpx client: a host with more at once gets several clients
 MAX_VALIDATOR = 1_024  # an ETag or Last-Modified longer than this is not kept (nor sent back)
 REDIRECTS = (301, 302, 303, 307, 308)
 DEFAULT_PORT = {"http": 80, "https": 443}
@@ -68,6 +70,12 @@ class FetchResult:
     warnings: tuple[str, ...] = ()  # problems that did not fail the fetch: "page 2: HTTP 500"
 
 
+@dataclass
+class _Leased:
+    client: httpx.AsyncClient
+    active: int = 0  # requests it is serving now
+
+
 class _Failed(Exception):
     def __init__(self, message: str, status: int | None = None, retry_after: dt.datetime | None = None):
         super().__init__(message)
@@ -91,7 +99,7 @@ class Fetcher:
         self.clock = clock
         self.base_dir = base_dir or Path.cwd()
         self._all = asyncio.Semaphore(http.concurrency)
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[str, list[_Leased]] = {}  # scheme://host -> its clients
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._ssl: ssl.SSLContext | None = None  # built once (30 ms each), shared by every https client
         self._no_tls: ssl.SSLContext | None = None
@@ -100,36 +108,50 @@ class Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await asyncio.gather(*(c.aclose() for c in self._clients.values()), return_exceptions=True)
+        clients = [c.client for pool in self._clients.values() for c in pool]
+        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
-    def _client(self, url: str) -> httpx.AsyncClient:
-        """The client for a URL's scheme and host. Only https clients load the system's certificates (tens of ms,
-        once per cycle); a plain-http client gets a context with none, which no TLS handshake can pass, and a
-        redirect to https is sent through the https client of its host (_get_now picks the client per hop)."""
+    @contextmanager
+    def _lease(self, url: str) -> Iterator[httpx.AsyncClient]:
+        """A client for a URL's scheme and host, counted busy while the block runs: the least busy of the host's
+        clients, or a new one when each already has CLIENT_CONNECTIONS requests. httpcore scans every connection of
+        a pool on each request (a poll() per connection), so many small pools cost less per request than one large
+        one; per_host still bounds the host as a whole (_get's semaphore)."""
         parts = urlsplit(url)
-        key = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-        client = self._clients.get(key)
-        if client is None:
-            n = self.http.per_host
-            if parts.scheme.lower() == "https":
-                if self._ssl is None:
-                    self._ssl = ssl.create_default_context()
-                context = self._ssl
-            else:
-                if self._no_tls is None:
-                    self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
-                context = self._no_tls
-            client = httpx.AsyncClient(
-                verify=context,
-                timeout=httpx.Timeout(self.http.timeout_s),
-                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
-                headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
-                trust_env=False,
-                event_hooks={"response": [self._check_redirect]},
-            )
-            self._clients[key] = client
-        return client
+        clients = self._clients.setdefault(f"{parts.scheme.lower()}://{parts.netloc.lower()}", [])
+        free = [c for c in clients if c.active < CLIENT_CONNECTIONS]
+        leased = min(free, key=lambda c: c.active) if free else None
+        if leased is None:
+            leased = _Leased(self._new_client(parts.scheme.lower()))
+            clients.append(leased)
+        leased.active += 1
+        try:
+            yield leased.client
+        finally:
+            leased.active -= 1
+
+    def _new_client(self, scheme: str) -> httpx.AsyncClient:
+        """Only https clients load the system's certificates (tens of ms, once per cycle); a plain-http client gets
+        a context with none, which no TLS handshake can pass: a redirect to https is sent through an https client
+        (_get_now leases a client per hop)."""
+        if scheme == "https":
+            if self._ssl is None:
+                self._ssl = ssl.create_default_context()
+            context = self._ssl
+        else:
+            if self._no_tls is None:
+                self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
+            context = self._no_tls
+        n = min(self.http.per_host, CLIENT_CONNECTIONS)
+        return httpx.AsyncClient(
+            verify=context,
+            timeout=httpx.Timeout(self.http.timeout_s),
+            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+            follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
+            headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
+            trust_env=False,
+            event_hooks={"response": [self._check_redirect]},
+        )
 
     async def fetch(self, state: FeedState) -> FetchResult:
         """Never raises for anything a server or a file sends: that is the result's `error`."""
@@ -247,18 +269,19 @@ class Fetcher:
 
     async def _get_now(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes, str]:
         """GET, following up to max_redirects redirects that _check_redirect allowed; one timeout for it all."""
-        client = self._client(url)
         try:
             async with asyncio.timeout(self.http.timeout_s):
-                request = client.build_request("GET", url, headers=extra, extensions={ORIGIN: url})
+                with self._lease(url) as client:
+                    request = client.build_request("GET", url, headers=extra, extensions={ORIGIN: url})
                 for _ in range(self.http.max_redirects + 1):
-                    resp = await self._client(str(request.url)).send(request, stream=True)
-                    try:
-                        if resp.next_request is None:
-                            return await self._read(resp)
-                        request = resp.next_request  # the redirect's body is never read
-                    finally:
-                        await resp.aclose()
+                    with self._lease(str(request.url)) as client:
+                        resp = await client.send(request, stream=True)
+                        try:
+                            if resp.next_request is None:
+                                return await self._read(resp)
+                            request = resp.next_request  # the redirect's body is never read
+                        finally:
+                            await resp.aclose()
                 raise _Failed(f"more than {self.http.max_redirects} redirects (a redirect loop?)")
         except (TimeoutError, httpx.TimeoutException):
             raise _Failed(f"timeout after {self.http.timeout_s:g} s") from None
