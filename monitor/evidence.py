@@ -42,17 +42,11 @@ class RematchReport:
     milestones: tuple[str, ...]
 
 
-def _run(
-    app: App,
-    scope: list[str],
-    only_pending: bool,
-    feed_id: str | None = None,
-    matcher: Matcher | None = None,
-) -> RematchReport:
-    matcher = matcher or matcher_for(app)
+def _run(app: App, scope: list[str], only_pending: bool) -> RematchReport:
+    matcher = matcher_for(app)
     allowed = frozenset(scope)  # built once, not per item
     total = added = removed = 0
-    for rows in store.items_to_match(app.db, BATCH, only_pending, feed_id):
+    for rows in store.items_to_match(app.db, BATCH, only_pending):
         batch = [
             store.ItemMatches(
                 item,
@@ -70,40 +64,11 @@ def _run(
 
 
 def match_pending(app: App) -> int:
-    """Match new and changed items (as marked by polling) against every open milestone."""
+    """Match new and changed items (as marked by polling) against every open milestone. Nothing pending (a cycle
+    that stored nothing): one indexed lookup, and no matcher is built."""
+    if not store.has_pending(app.db):
+        return 0
     return _run(app, open_milestones(app, with_rule=False), only_pending=True).added
-
-
-class CycleMatching:
-    """Matching inside a poll cycle, feed by feed as each one's items are stored (on the cycle's one database
-    thread), so matching overlaps fetching and parsing instead of following them. One scope (the open milestones)
-    and one matcher for the cycle, the matcher built when the first item needs it."""
-
-    def __init__(self, app: App):
-        self.app = app
-        self.scope = open_milestones(app, with_rule=False)
-        self._matcher: Matcher | None = None
-        self.added = 0
-
-    @property
-    def matcher(self) -> Matcher:
-        if self._matcher is None:
-            self._matcher = matcher_for(self.app)
-        return self._matcher
-
-    def feed(self, feed_id: str) -> int:
-        """Match the pending items of one feed; how many matches were added."""
-        added = _run(self.app, self.scope, True, feed_id, self.matcher).added
-        self.added += added
-        return added
-
-    def rest(self) -> int:
-        """Match what is still pending (a feed whose matching failed earlier, a concurrent poll's items)."""
-        if not store.has_pending(self.app.db):
-            return 0
-        added = _run(self.app, self.scope, True, None, self.matcher).added
-        self.added += added
-        return added
 
 
 def rematch(app: App, milestone_id: str | None = None) -> RematchReport:

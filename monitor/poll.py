@@ -23,8 +23,9 @@ from typing import Any, ClassVar, Literal
 
 from .app import App
 from .definitions import FeedDef
+from .early import Early
 from .errors import MonitorError, unknown_id
-from .evidence import CycleMatching
+from .evidence import match_pending
 from .sources.fetch import FeedState, Fetcher, FetchResult
 from .sources.items import ParsedFeed
 from .storage import feeds as feed_store
@@ -165,8 +166,10 @@ def poll(
     on_feed: Callable[[FeedOutcome], None] | None = None,
     pool: PoolKind = "auto",
     on_plan: Callable[[int], None] | None = None,
+    early: Early | None = None,
 ) -> PollReport:
-    """One cycle. `on_plan` hears how many feeds will be fetched, `on_feed` each outcome as it lands."""
+    """One cycle. `on_plan` hears how many feeds will be fetched, `on_feed` each outcome as it lands. `early`: requests
+    `monitor poll` started before the app was loaded (monitor.early); the cycle takes those it would have sent."""
     requested = list(dict.fromkeys(feed_ids))
     defs = app.definitions.feeds
     known = [f.id for f in defs]
@@ -189,29 +192,26 @@ def poll(
         if on_feed is not None:
             on_feed(o)
 
-    matching: CycleMatching | None = None
     try:
-        matching = CycleMatching(app)
-        outcomes = asyncio.run(_cycle(app, due, heard, pool, matching))
+        outcomes = asyncio.run(_cycle(app, due, heard, pool, early))
         order = {f.id: i for i, f in enumerate(due)}
         outcomes.sort(key=lambda o: order[o.id])
         new_items = sum(o.new for o in outcomes)
         updated_items = sum(o.updated for o in outcomes)
-        matching.rest()
-        new_matches = matching.added
+        new_matches = match_pending(app)
         finished = app.now()
         feed_store.finish_run(
             app.db, run_id, finished, to_json(outcomes), new_items, updated_items, new_matches
         )
     except BaseException as e:
-        _mark_ended(app, run_id, landed, e, matching.added if matching is not None else 0)
+        _mark_ended(app, run_id, landed, e)
         raise
     return PollReport(
         run_id, started, finished, tuple(outcomes), tuple(deferred), new_items, updated_items, new_matches
     )
 
 
-def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseException, matches: int) -> None:
+def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseException) -> None:
     """Record how a run that raised ended, with the outcomes that landed before; the error itself goes on."""
     state, line = end_of(error)
     try:
@@ -222,7 +222,7 @@ def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseExc
             to_json(landed),
             sum(o.new for o in landed),
             sum(o.updated for o in landed),
-            matches,
+            0,
             state,
             line,
         )
@@ -292,21 +292,12 @@ class _Parsers:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _store(app: App, update: FeedUpdate, matching: CycleMatching) -> feed_store.StoredCounts:
-    """One feed's items and health in one transaction, then its new and changed items matched (the database
-    thread's whole job for a feed)."""
-    counts = feed_store.apply_update(app.db, update)
-    if counts.new or counts.updated:
-        matching.feed(update.feed_id)
-    return counts
-
-
 async def _cycle(
     app: App,
     feeds: list[FeedDef],
     on_feed: Callable[[FeedOutcome], None] | None,
     pool: PoolKind,
-    matching: CycleMatching,
+    early: Early | None = None,
 ) -> list[FeedOutcome]:
     if not feeds:
         return []
@@ -324,7 +315,8 @@ async def _cycle(
         state = FeedState(
             f.id, f.type, f.url, known.etag, known.last_modified, known.body_hash, f.select, f.max_pages
         )
-        fetched = await fetcher.fetch(state)
+        started_early = early.take(state, app.settings.http) if early is not None else None
+        fetched = await (asyncio.wrap_future(started_early) if started_early is not None else fetcher.fetch(state))
         parsed = None
         if fetched.outcome == "fetched":
             parsed = await parsers.parse(
@@ -332,7 +324,7 @@ async def _cycle(
             )
         update = update_of(fetched, parsed)
         if update.items:
-            counts = await loop.run_in_executor(storer, _store, app, update, matching)
+            counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update)
         else:
             health_only.append(update)
             counts = feed_store.StoredCounts(0, 0)

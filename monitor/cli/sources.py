@@ -10,8 +10,11 @@ from .context import guarded, home_option, open_from, stop_on_sigterm, with_app
 from .options import Feeds, FeedType, Json, Since
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
+    from ..early import Early
     from ..poll import PollReport
     from .fit import Cell
 
@@ -56,10 +59,30 @@ def poll(
 
     Example: monitor poll --feed wh-presidential-actions --fail-on-error
     """
+    from ..clock import clock_from_env
+    from ..early import start
+
+    early = start(home_option(ctx), feed or (), clock_from_env())  # requests out while the rest loads
+    try:
+        report = _poll(ctx, feed or (), as_json, early)
+    finally:
+        if early is not None:
+            early.close()
+    from .output import console, emit_json
+
+    if as_json:
+        emit_json(report)
+    else:
+        print_poll(report, show_all, console())
+    if fail_on_error and report.errors:
+        raise typer.Exit(1)
+
+
+def _poll(ctx: typer.Context, feed: Sequence[str], as_json: bool, early: Early | None) -> PollReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .. import poll as poll_mod
-    from .output import console, emit_json
+    from .output import console
 
     app = open_from(ctx)
     out = console()
@@ -74,22 +97,16 @@ def poll(
                 transient=True,
             ) as bar:
                 task = bar.add_task("poll", total=None)
-                report = poll_mod.poll(
+                return poll_mod.poll(
                     app,
-                    feed or (),
+                    feed,
                     on_feed=lambda _o: bar.advance(task),
                     on_plan=lambda n: bar.update(task, total=n),
+                    early=early,
                 )
-        else:
-            report = poll_mod.poll(app, feed or ())
+        return poll_mod.poll(app, feed, early=early)
     finally:
         app.close()
-    if as_json:
-        emit_json(report)
-    else:
-        print_poll(report, show_all, out)
-    if fail_on_error and report.errors:
-        raise typer.Exit(1)
 
 
 def poll_summary(report: PollReport) -> str:

@@ -17,14 +17,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
 import brotli
 import httpx
 
 from ..clock import Clock
-from ..settings import Http
 from .federal_register import next_page
 from .items import clean, header_value, one_line
 from .select import SelectDef
@@ -37,6 +36,26 @@ DEFAULT_PORT = {"http": 80, "https": 443}
 ORIGIN = "monitor.origin"  # request extension: the feed URL a chain of redirects started from
 _VALIDATOR = re.compile(r"[\x20-\x7e]+")  # what can be sent back in a header as it was received
 Outcome = Literal["fetched", "not_modified", "unchanged", "error"]
+
+
+class HttpLimits(Protocol):
+    """What the fetcher reads of the `http:` settings (monitor.settings.Http is one; monitor.early builds another
+    before the settings models are loaded)."""
+
+    @property
+    def timeout_s(self) -> float: ...
+    @property
+    def concurrency(self) -> int: ...
+    @property
+    def per_host(self) -> int: ...
+    @property
+    def max_bytes(self) -> int: ...
+    @property
+    def max_redirects(self) -> int: ...
+    @property
+    def redirect_hosts(self) -> list[str]: ...
+    @property
+    def user_agent_header(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +113,7 @@ def megabytes(n: int) -> str:
 class Fetcher:
     """One per poll cycle: an httpx client per host (small pools are cheap per request), a global limit."""
 
-    def __init__(self, http: Http, clock: Clock, base_dir: Path | None = None):
+    def __init__(self, http: HttpLimits, clock: Clock, base_dir: Path | None = None):
         self.http = http
         self.clock = clock
         self.base_dir = base_dir or Path.cwd()

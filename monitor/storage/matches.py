@@ -41,11 +41,8 @@ class MatchCounts:
     removed: int = 0
 
 
-def items_to_match(
-    db: Database, batch: int, only_pending: bool, feed_id: str | None = None
-) -> Iterator[list[StoredItem]]:
-    """Stored items in id order, in batches; only those marked for matching unless `only_pending` is false; only
-    those of `feed_id` when given."""
+def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[list[StoredItem]]:
+    """Stored items in id order, in batches; only those marked for matching unless `only_pending` is false."""
     last = 0
     while True:
         with db.read() as s:
@@ -54,8 +51,6 @@ def items_to_match(
             ).where(Item.id > last)
             if only_pending:
                 q = q.where(Item.needs_match.is_(True))
-            if feed_id is not None:
-                q = q.where(Item.feed_id == feed_id)
             rows = [StoredItem(*r) for r in s.execute(q.order_by(Item.id).limit(batch))]
         if not rows:
             return
