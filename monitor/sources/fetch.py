@@ -24,6 +24,7 @@ import brotli
 import httpx
 
 from ..clock import Clock
+from . import netio
 from .federal_register import next_page
 from .items import clean, header_value, one_line
 from .select import SelectDef
@@ -163,9 +164,8 @@ class Fetcher:
             context = self._no_tls
         n = min(self.http.per_host, CLIENT_CONNECTIONS)
         return httpx.AsyncClient(
-            verify=context,
+            transport=netio.transport(context, httpx.Limits(max_connections=n, max_keepalive_connections=n)),
             timeout=httpx.Timeout(self.http.timeout_s),
-            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
             follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
             headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
             trust_env=False,
