@@ -31,21 +31,35 @@ PR_SET_PDEATHSIG = 1
 PRELOAD = [__name__, "monitor.sources.parse"]  # what the forkserver imports once, before it forks any worker
 
 
-def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+def process_pool(workers: int, spec: Any = None) -> cf.ProcessPoolExecutor:
     """A pool of `workers` parse processes that die with this process.
 
     forkserver, not fork: a worker forked mid-cycle would inherit every open socket and database handle. The
     server preloads this module once, so each worker starts in milliseconds."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
-    return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),))
+    return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(), spec))
 
 
-def parse(*args: Any) -> Any:
-    """monitor.sources.parse.parse_pages, run in a worker: sent by name, so the caller need not import it."""
+def parse(spec: Any, *args: Any) -> Any:
+    """monitor.sources.parse.parse_pages, sent by name so the caller need not import it. With a
+    matching.MatchSpec, also each item's matches: (ParsedFeed, tuple of matching.Matched, or None)."""
     from .sources.parse import parse_pages
 
-    return parse_pages(*args)
+    parsed = parse_pages(*args)
+    if spec is None or parsed.error or not parsed.items:
+        return parsed, None
+    from .matching import match_items
+
+    return parsed, match_items(spec, parsed.items)
+
+
+_spec: Any = None  # a worker's MatchSpec, given once by the pool's initializer (not pickled with every task)
+
+
+def parse_here(*args: Any) -> Any:
+    """parse() in a worker, with the MatchSpec its pool was started with."""
+    return parse(_spec, *args)
 
 
 def start_workers(pool: cf.Executor, workers: int) -> None:
@@ -63,8 +77,10 @@ def kill_workers(pool: cf.Executor) -> None:
             proc.kill()
 
 
-def worker_init(monitor_pid: int) -> None:
+def worker_init(monitor_pid: int, spec: Any = None) -> None:
+    global _spec
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the monitor decides
+    _spec = spec
     _close_forkserver_alive_fd()
     _die_with_parent()
     threading.Thread(target=_watch, args=(monitor_pid,), name="monitor-watchdog", daemon=True).start()

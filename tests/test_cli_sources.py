@@ -281,3 +281,17 @@ def test_poll_and_feeds_fit_the_terminal(home: HomeDir, server: Server, width: i
         if args == ["feeds"]:
             assert sum(len(date.findall(ln)) for ln in lines) >= 3, r.stdout  # dates never split
             assert any("HTTP 503" in ln for ln in lines)
+
+
+def test_items_matched_in_the_parse_workers_are_what_rematch_finds(home: HomeDir, server: Server) -> None:
+    """Four feeds or more are parsed (and their items matched) in worker processes; matching the stored items
+    again in this process finds exactly the same evidence: nothing to add, nothing to remove."""
+    for n in range(5):
+        server.routes[f"/w{n}"] = Response(body=rss(ON_TOPIC, FILLER, (f"Story {n}", "text"), title=f"W{n}"))
+    write_feeds(home, [{"id": f"w{n}", "type": "rss", "url": server.url(f"/w{n}")} for n in range(5)])
+    report = json.loads(home.cli("poll", "--json").stdout)
+    assert report["new_items"] == 15 and report["new_matches"] == 1  # one story in five feeds: one match
+    matches = home.json("matches")
+    assert [m["milestone"] for m in matches] == ["jp-minerals-ministerial"] and len(matches[0]["sources"]) == 5
+    again = home.json("rematch")
+    assert (again["added"], again["removed"]) == (0, 0)
