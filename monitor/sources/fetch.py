@@ -25,9 +25,8 @@ import httpx
 
 from ..clock import Clock
 from . import netio
-from .federal_register import next_page
-from .items import clean, header_value, one_line
 from .select import SelectDef
+from .strings import clean, header_value, one_line
 
 MAX_RETRY_AFTER = dt.timedelta(days=7)
 CLIENT_CONNECTIONS = 5  # connections per httpx client: a host with more at once gets several clients
@@ -266,6 +265,8 @@ class Fetcher:
     async def _more_pages(self, state: FeedState, first: bytes, warnings: list[str]) -> list[bytes]:
         """Follow next_page_url (same scheme and host only) up to max_pages in all. A page that cannot be
         fetched ends the paging with a warning: the pages before it are kept."""
+        from .federal_register import next_page  # the parsers' module: imported by the one type that pages
+
         pages: list[bytes] = []
         body = first
         for n in range(2, state.max_pages + 1):
