@@ -36,6 +36,7 @@ from .yaml_read import read_yaml
 # Environment variables that are not settings (anything else MONITOR_* may override one: no early start).
 NOT_SETTINGS = frozenset({"MONITOR_HOME", "MONITOR_NOW", "MONITOR_USER", "MONITOR_TEST_DATABASE_URL"})
 EARLY_TYPES = ("rss", "federal_register")  # html feeds need their selectors, built by the config models
+FIRST_WAVE_WAIT = 0.1  # s, at most: how long start() lets the first round of requests go out undisturbed
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,25 @@ class Early:
     def __init__(self, http: EarlyHttp, states: list[FeedState], clock: Clock, base_dir: Path):
         self.http = http
         self._loop = asyncio.new_event_loop()
-        self._fetcher = Fetcher(http, clock, base_dir)
+        self._wave = min(len(states), http.concurrency)  # requests the first round sends
+        self._sent = 0
+        self._first_wave = threading.Event()
+        self._fetcher = Fetcher(http, clock, base_dir, on_request=self._heard)
         self._thread = threading.Thread(target=self._loop.run_forever, name="monitor-early", daemon=True)
         self._thread.start()
         self._pending: dict[str, tuple[FeedState, cf.Future[FetchResult]]] = {
             s.id: (s, asyncio.run_coroutine_threadsafe(self._fetcher.fetch(s), self._loop)) for s in states
         }
+
+    def _heard(self) -> None:
+        self._sent += 1
+        if self._sent >= self._wave:
+            self._first_wave.set()
+
+    def wait_first_wave(self, timeout: float) -> None:
+        """Let the first round of requests go out before the caller loads the rest of the program: while this
+        thread waits, the event loop has the interpreter to itself."""
+        self._first_wave.wait(timeout)
 
     def take(self, state: FeedState, http: Any) -> cf.Future[FetchResult] | None:
         """The early request for this feed, if it was exactly `state` under these settings; each is taken once."""
@@ -191,4 +205,6 @@ def start(home: str | Path | None, requested: Sequence[str], clock: Clock) -> Ea
     found = plan(settings, feeds, rows, requested)
     if found is None:
         return None
-    return Early(found[0], found[1], clock, root.resolve())
+    early = Early(found[0], found[1], clock, root.resolve())
+    early.wait_first_wave(FIRST_WAVE_WAIT)
+    return early

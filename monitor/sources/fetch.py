@@ -13,7 +13,7 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -113,8 +113,16 @@ def megabytes(n: int) -> str:
 class Fetcher:
     """One per poll cycle: an httpx client per host (small pools are cheap per request), a global limit."""
 
-    def __init__(self, http: HttpLimits, clock: Clock, base_dir: Path | None = None):
+    def __init__(
+        self,
+        http: HttpLimits,
+        clock: Clock,
+        base_dir: Path | None = None,
+        on_request: Callable[[], None] | None = None,
+    ):
+        """`on_request` hears each request as it is about to go out (monitor.early waits for its first wave)."""
         self.http = http
+        self._on_request = on_request
         self.clock = clock
         self.base_dir = base_dir or Path.cwd()
         self._all = asyncio.Semaphore(http.concurrency)
@@ -168,7 +176,7 @@ class Fetcher:
             follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
             headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
             trust_env=False,
-            event_hooks={"response": [self._check_redirect]},
+            event_hooks={"response": [self._check_redirect], "request": [self._heard] if self._on_request else []},
         )
 
     async def fetch(self, state: FeedState) -> FetchResult:
@@ -334,6 +342,10 @@ class Fetcher:
         chunks = [inflate.feed(raw) async for raw in resp.aiter_raw()]
         chunks.append(inflate.flush())
         return status, headers, b"".join(chunks), str(resp.url)
+
+    async def _heard(self, _request: httpx.Request) -> None:
+        if self._on_request is not None:
+            self._on_request()
 
     async def _check_redirect(self, resp: httpx.Response) -> None:
         """Response hook, run before httpx reads Location: refuse a redirect we would not follow."""
