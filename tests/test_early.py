@@ -108,3 +108,24 @@ def test_the_early_start_loads_no_models_or_database_layer() -> None:
     loaded = set(out.stdout.split())
     assert {"httpx", "yaml", "sqlite3"} <= loaded
     assert loaded.isdisjoint({"pydantic", "sqlalchemy", "alembic", "feedparser", "rich"})
+
+
+def test_the_console_script_starts_a_poll_before_parsing_its_arguments(home: HomeDir, server: Server) -> None:
+    """`monitor --home H poll` as a real process: main() starts the requests before typer runs, the command takes
+    them; each feed is still asked once, and a typo or --help never starts anything (typer answers alone)."""
+    for n in range(3):
+        server.routes[f"/p{n}"] = Response(body=rss((f"Story {n}", "text")), etag=f'"p{n}"')
+    write_feeds(home, [{"id": f"p{n}", "type": "rss", "url": server.url(f"/p{n}")} for n in range(3)])
+    assert home.cli("poll").exit_code == 0
+    before = len(server.requests)
+    proc = home.process("poll", "--json")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert [f["outcome"] for f in json.loads(out)["feeds"]] == ["not_modified"] * 3
+    assert sorted(p for p, _ in server.requests[before:]) == ["/p0", "/p1", "/p2"]
+    for args in (["poll", "--help"], ["poll", "--feeed", "p0"]):
+        before = len(server.requests)
+        proc = home.process(*args)
+        proc.communicate(timeout=120)
+        assert proc.returncode == (0 if "--help" in args else 2)
+        assert len(server.requests) == before

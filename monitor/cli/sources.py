@@ -61,8 +61,11 @@ def poll(
     """
     from ..clock import clock_from_env
     from ..early import start
+    from .context import take_early
 
-    early = start(home_option(ctx), feed or (), clock_from_env())  # requests out while the rest loads
+    early = take_early(home_option(ctx), feed or ())  # main() started them before typer parsed the arguments
+    if early is None:
+        early = start(home_option(ctx), feed or (), clock_from_env())  # requests out while the rest loads
     try:
         report = _poll(ctx, feed or (), as_json, early)
     finally:
