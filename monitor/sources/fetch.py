@@ -13,8 +13,7 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -24,16 +23,14 @@ import brotli
 import httpx
 
 from ..clock import Clock
-from . import netio
+from . import http1
 from .select import SelectDef
 from .strings import clean, header_value, one_line
 
 MAX_RETRY_AFTER = dt.timedelta(days=7)
-CLIENT_CONNECTIONS = 5  # connections per httpx client: a host with more at once gets several clients
 MAX_VALIDATOR = 1_024  # an ETag or Last-Modified longer than this is not kept (nor sent back)
 REDIRECTS = (301, 302, 303, 307, 308)
 DEFAULT_PORT = {"http": 80, "https": 443}
-ORIGIN = "monitor.origin"  # request extension: the feed URL a chain of redirects started from
 _VALIDATOR = re.compile(r"[\x20-\x7e]+")  # what can be sent back in a header as it was received
 Outcome = Literal["fetched", "not_modified", "unchanged", "error"]
 
@@ -89,12 +86,6 @@ class FetchResult:
     warnings: tuple[str, ...] = ()  # problems that did not fail the fetch: "page 2: HTTP 500"
 
 
-@dataclass
-class _Leased:
-    client: httpx.AsyncClient
-    active: int = 0  # requests it is serving now
-
-
 class _Failed(Exception):
     def __init__(self, message: str, status: int | None = None, retry_after: dt.datetime | None = None):
         super().__init__(message)
@@ -126,58 +117,21 @@ class Fetcher:
         self.clock = clock
         self.base_dir = base_dir or Path.cwd()
         self._all = asyncio.Semaphore(http.concurrency)
-        self._clients: dict[str, list[_Leased]] = {}  # scheme://host -> its clients
+        self._http = http1.Client(http.user_agent_header, self._tls)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._ssl: ssl.SSLContext | None = None  # built once (30 ms each), shared by every https client
-        self._no_tls: ssl.SSLContext | None = None
+        self._ssl: ssl.SSLContext | None = None  # built on the first https request (30 ms), then shared
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        clients = [c.client for pool in self._clients.values() for c in pool]
-        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+        self._http.close()
 
-    @contextmanager
-    def _lease(self, url: str) -> Iterator[httpx.AsyncClient]:
-        """A client for a URL's scheme and host, counted busy while the block runs: the least busy of the host's
-        clients, or a new one when each already has CLIENT_CONNECTIONS requests. httpcore scans every connection of
-        a pool on each request (a poll() per connection), so many small pools cost less per request than one large
-        one; per_host still bounds the host as a whole (_get's semaphore)."""
-        parts = urlsplit(url)
-        clients = self._clients.setdefault(f"{parts.scheme.lower()}://{parts.netloc.lower()}", [])
-        free = [c for c in clients if c.active < CLIENT_CONNECTIONS]
-        leased = min(free, key=lambda c: c.active) if free else None
-        if leased is None:
-            leased = _Leased(self._new_client(parts.scheme.lower()))
-            clients.append(leased)
-        leased.active += 1
-        try:
-            yield leased.client
-        finally:
-            leased.active -= 1
-
-    def _new_client(self, scheme: str) -> httpx.AsyncClient:
-        """Only https clients load the system's certificates (tens of ms, once per cycle); a plain-http client gets
-        a context with none, which no TLS handshake can pass: a redirect to https is sent through an https client
-        (_get_now leases a client per hop)."""
-        if scheme == "https":
-            if self._ssl is None:
-                self._ssl = ssl.create_default_context()
-            context = self._ssl
-        else:
-            if self._no_tls is None:
-                self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
-            context = self._no_tls
-        n = min(self.http.per_host, CLIENT_CONNECTIONS)
-        return httpx.AsyncClient(
-            transport=netio.transport(context, httpx.Limits(max_connections=n, max_keepalive_connections=n)),
-            timeout=httpx.Timeout(self.http.timeout_s),
-            follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
-            headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
-            trust_env=False,
-            event_hooks={"response": [self._check_redirect], "request": [self._heard] if self._on_request else []},
-        )
+    def _tls(self) -> ssl.SSLContext:
+        """The system's certificates, loaded when the first https request needs them."""
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+        return self._ssl
 
     async def fetch(self, state: FeedState) -> FetchResult:
         """Never raises for anything a server or a file sends: that is the result's `error`."""
@@ -296,38 +250,55 @@ class Fetcher:
             return await self._get_now(url, extra)
 
     async def _get_now(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes, str]:
-        """GET, following up to max_redirects redirects that _check_redirect allowed; one timeout for it all."""
+        """GET, following up to max_redirects redirects that redirect_refusal allows; one timeout for it all. The
+        conditional headers go along to the redirect's target, as browsers and httpx send them."""
         try:
             async with asyncio.timeout(self.http.timeout_s):
-                with self._lease(url) as client:
-                    request = client.build_request("GET", url, headers=extra, extensions={ORIGIN: url})
+                origin = current = httpx.URL(url)
                 for _ in range(self.http.max_redirects + 1):
-                    with self._lease(str(request.url)) as client:
-                        resp = await client.send(request, stream=True)
-                        try:
-                            if resp.next_request is None:
-                                return await self._read(resp)
-                            request = resp.next_request  # the redirect's body is never read
-                        finally:
-                            await resp.aclose()
+                    if current.scheme not in DEFAULT_PORT:
+                        raise _Failed(f"bad URL: unsupported scheme {current.scheme!r}")
+                    if not current.host:
+                        raise _Failed(f"bad URL: no host in {_show(str(current))}")
+                    host = current.raw_host.decode("ascii")
+                    if self._on_request is not None:
+                        self._on_request()
+                    resp = await self._http.get(
+                        current.scheme,
+                        f"[{host}]" if ":" in host else host,
+                        current.port or DEFAULT_PORT[current.scheme],
+                        current.raw_path,
+                        extra,
+                    )
+                    try:
+                        raw = _joined(resp.headers)
+                        headers = {k: header_value(v) for k, v in raw.items()}
+                        location = raw.get("location")  # as sent: control characters are refused, not dropped
+                        if resp.status not in REDIRECTS or location is None:
+                            return await self._read(resp, headers, str(current))
+                        refusal = redirect_refusal(origin, current, location, self.http.redirect_hosts)
+                        if refusal:
+                            raise _Failed(refusal, resp.status)
+                        current = _redirect_target(current, location)  # the redirect's body is never read
+                    finally:
+                        resp.close()
                 raise _Failed(f"more than {self.http.max_redirects} redirects (a redirect loop?)")
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:
             raise _Failed(f"timeout after {self.http.timeout_s:g} s") from None
-        except httpx.ConnectError as e:
+        except http1.ConnectFailed as e:
             raise _Failed(f"cannot connect: {_first_line(e)}") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
+        except http1.Broken as e:
             raise _Failed(f"connection broken: {_first_line(e) or type(e).__name__}") from None
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
+        except (httpx.InvalidURL, UnicodeError) as e:
             raise _Failed(f"bad URL: {_first_line(e)}") from None
-        except httpx.HTTPError as e:
-            raise _Failed(f"HTTP error: {_first_line(e) or type(e).__name__}") from None
 
-    async def _read(self, resp: httpx.Response) -> tuple[int, dict[str, str], bytes, str]:
+    async def _read(
+        self, resp: http1.Response, headers: dict[str, str], url: str
+    ) -> tuple[int, dict[str, str], bytes, str]:
         limit = self.http.max_bytes
-        headers = {k.lower(): header_value(v) for k, v in resp.headers.items()}
-        status = resp.status_code
+        status = resp.status
         if status == 304:
-            return status, headers, b"", str(resp.url)
+            return status, headers, b"", url
         if status >= 400 or status < 200:
             retry = _retry_after(headers.get("retry-after"), self.clock.now()) if status in (429, 503) else None
             raise _Failed(f"HTTP {status}", status, retry)
@@ -339,24 +310,30 @@ class Fetcher:
         if declared.isascii() and declared.isdigit() and "content-encoding" not in headers and int(declared) > limit:
             raise _Failed(f"body over {megabytes(limit)}", status)
         inflate = Inflater(headers.get("content-encoding", ""), limit)
-        chunks = [inflate.feed(raw) async for raw in resp.aiter_raw()]
+        chunks = [inflate.feed(raw) async for raw in resp.body()]
         chunks.append(inflate.flush())
-        return status, headers, b"".join(chunks), str(resp.url)
+        return status, headers, b"".join(chunks), url
 
-    async def _heard(self, _request: httpx.Request) -> None:
-        if self._on_request is not None:
-            self._on_request()
 
-    async def _check_redirect(self, resp: httpx.Response) -> None:
-        """Response hook, run before httpx reads Location: refuse a redirect we would not follow."""
-        if resp.status_code not in REDIRECTS or "location" not in resp.headers:
-            return
-        origin = resp.request.extensions.get(ORIGIN) or str(resp.request.url)
-        refusal = redirect_refusal(
-            httpx.URL(origin), resp.request.url, resp.headers["location"], self.http.redirect_hosts
-        )
-        if refusal:
-            raise _Failed(refusal, resp.status_code)
+def _joined(fields: list[tuple[str, str]]) -> dict[str, str]:
+    """Response headers by lower-case name, a repeated header's values joined with ", " (as httpx does)."""
+    out: dict[str, str] = {}
+    for name, value in fields:
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
+    """Where a Location sends the request next, as httpx resolves it (relative, or absolute without a host)."""
+    target = httpx.URL(location)
+    if target.scheme and not target.host:
+        target = target.copy_with(host=current.host)
+    if target.is_relative_url:
+        target = current.join(target)
+    if current.fragment and not target.fragment:
+        target = target.copy_with(fragment=current.fragment)
+    return target
 
 
 def redirect_refusal(origin: httpx.URL, current: httpx.URL, location: str, allowed_hosts: Iterable[str]) -> str | None:
