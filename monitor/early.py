@@ -22,6 +22,7 @@ import concurrent.futures as cf
 import contextlib
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -37,6 +38,7 @@ from .yaml_read import read_yaml
 NOT_SETTINGS = frozenset({"MONITOR_HOME", "MONITOR_NOW", "MONITOR_USER", "MONITOR_TEST_DATABASE_URL"})
 EARLY_TYPES = ("rss", "federal_register")  # html feeds need their selectors, built by the config models
 FIRST_WAVE_WAIT = 0.1  # s, at most: how long start() lets the first round of requests go out undisturbed
+SWITCH_INTERVAL = 0.0005  # s, while the early loop runs (sys.setswitchinterval; the default is 0.005)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,11 @@ class Early:
         self._first_wave = threading.Event()
         self._fetcher = Fetcher(http, clock, base_dir, on_request=self._heard)
         self._thread = threading.Thread(target=self._loop.run_forever, name="monitor-early", daemon=True)
+        # Two threads now take turns with the interpreter (this loop answering responses, the main thread loading
+        # the program, then running the cycle): a thread that wants it waits up to the switch interval, 5 ms by
+        # default, and a round of responses asks many times. Shorter while the early loop runs.
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._thread.start()
         self._pending: dict[str, tuple[FeedState, cf.Future[FetchResult]]] = {
             s.id: (s, asyncio.run_coroutine_threadsafe(self._fetcher.fetch(s), self._loop)) for s in states
@@ -183,6 +190,7 @@ class Early:
             asyncio.run_coroutine_threadsafe(self._fetcher.__aexit__(None, None, None), self._loop).result(timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        sys.setswitchinterval(self._switch)
         if not self._thread.is_alive():
             self._loop.close()
 

@@ -78,6 +78,7 @@ def test_a_response_is_taken_only_for_the_very_request(home: HomeDir, server: Se
         assert early.take(state, Http(concurrency=3)) is None  # other settings: dropped
     finally:
         early.close()
+    before = sys.getswitchinterval()
     early = start(home.path, (), SystemClock())
     assert early is not None
     try:
@@ -85,6 +86,7 @@ def test_a_response_is_taken_only_for_the_very_request(home: HomeDir, server: Se
         assert future is not None and future.result(timeout=10).outcome == "not_modified"
     finally:
         early.close()
+    assert sys.getswitchinterval() == before and not early._thread.is_alive()
 
 
 def test_a_poll_started_early_asks_each_feed_once(home: HomeDir, server: Server) -> None:
