@@ -14,6 +14,16 @@ never by its own CPU time.
 
     python bench/poll.py                    # 200 feeds x 50 items, 200 ms latency, 3 runs
     python bench/poll.py --feeds 50 --runs 1
+
+With --peer, side by side with reader 3.26 (lemon24/reader, `update_feeds(workers=20)`) on the same server in the
+same run, each cycle one whole process (`monitor --home H poll`, `python -c "...update_feeds(workers=20)"`), start-up
+included: cold (first cycle), unchanged (second cycle, the server answers 304 to both) and same-body (the server
+ignores validators: monitor skips by body hash, reader parses again). reader is installed in its own venv under
+the cache dir (reader 3.26 needs sgmllib3k beside it); monitor uses concurrency 20, like reader's 20 workers.
+Prints medians and the ratios monitor / reader of each run's pair (targets: cold <= 0.5, unchanged <= 1.0).
+
+    python bench/poll.py --peer                 # 200 feeds x 50 items, 200 ms, 5 runs
+    python bench/poll.py --peer --runs 3 --cache ~/.cache/monitor-bench
 """
 
 from __future__ import annotations
@@ -347,12 +357,170 @@ def one_run(base: str, feeds: int) -> dict[str, dict[str, float]]:
     return results
 
 
+# ---------------------------------------------------------------- side by side with reader (--peer)
+
+
+PEER = ("reader==3.26", "sgmllib3k")  # reader 3.26's vendored feedparser imports sgmllib
+PEER_WORKERS = 20
+PEER_SETUP = """
+import sys
+from reader import make_reader
+r = make_reader(sys.argv[1])
+for url in open(sys.argv[2]).read().split():
+    r.add_feed(url, exist_ok=True)
+r.close()
+"""
+PEER_CYCLE = f"""
+import sys
+from reader import make_reader
+r = make_reader(sys.argv[1])
+r.update_feeds(workers={PEER_WORKERS}, scheduled=False)  # every feed, every cycle
+r.close()
+"""
+
+
+def peer_python(cache: Path) -> str:
+    """The Python of a venv holding reader 3.26 (made once under `cache`)."""
+    venv = cache / "reader-3.26"
+    python = venv / "bin" / "python"
+    if not python.exists() or subprocess.run([python, "-c", "import reader, sgmllib"], check=False).returncode:
+        print(f"installing {' '.join(PEER)} into {venv} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", *PEER], check=True)
+    return str(python)
+
+
+def monitor_script() -> str:
+    import shutil
+
+    found = shutil.which("monitor", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise SystemExit(f"no `monitor` console script next to {sys.executable}: pip install -e . first")
+    return found
+
+
+# Runs one whole process and reports its wall time and the CPU of its whole tree: as a child subreaper, this wrapper
+# inherits the descendants the process leaves (monitor's forkserver and parse workers) and reaps them, so their CPU
+# is counted too.
+WRAPPER = """
+import ctypes, json, os, resource, subprocess, sys, tempfile, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+with tempfile.TemporaryFile() as err:
+    t0 = time.perf_counter()
+    rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=err).returncode
+    wall = time.perf_counter() - t0
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    err.seek(0)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"rc": rc, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "err": err.read()[-2000:].decode()}))
+"""
+
+
+def timed_process(argv: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall time of one whole process, and the CPU of it and every process it started."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], env=env, capture_output=True, text=True, check=True)
+    got = json.loads(done.stdout)
+    if got["rc"]:
+        raise SystemExit(f"{' '.join(argv[:4])} ... exited {got['rc']}:\n{got['err']}")
+    return {"wall": got["wall"], "cpu": got["cpu"]}
+
+
+def stored(db: Path, table: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        return int(c.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def peer_run(base: str, feeds: int, items: int, peer: str, exe: str) -> dict[str, dict[str, float]]:
+    """One run: a fresh monitor home and a fresh reader database on the same server, the cycles taking turns."""
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    tmp = Path(tempfile.mkdtemp(prefix="monitor-peer-"))
+    home = tmp / "home"
+    subprocess.run([exe, "init", str(home)], env=env, check=True, capture_output=True)
+    cfg = home / "config"
+    urls = [f"{base}/feed/{n}" for n in range(feeds)]
+    (cfg / "feeds.yaml").write_text(
+        yaml.safe_dump({"feeds": [{"id": f"f{n}", "type": "rss", "url": u} for n, u in enumerate(urls)]})
+    )
+    settings = yaml.safe_load((cfg / "monitor.yaml").read_text())
+    settings["http"].update(concurrency=PEER_WORKERS, per_host=PEER_WORKERS)  # like reader's 20 workers
+    (cfg / "monitor.yaml").write_text(yaml.safe_dump(settings))
+    subprocess.run([exe, "--home", str(home), "check"], env=env, check=True, capture_output=True)  # syncs nothing
+    db = str(tmp / "reader.sqlite")
+    (tmp / "urls").write_text("\n".join(urls))
+    subprocess.run([peer, "-c", PEER_SETUP, db, str(tmp / "urls")], check=True, capture_output=True)
+    mon = [exe, "--home", str(home), "poll"]
+    rdr = [peer, "-c", PEER_CYCLE, db]
+    mode = lambda m: urllib.request.urlopen(f"{base}/_mode/{m}").read()  # noqa: E731
+    out: dict[str, dict[str, float]] = {}
+    mode("etag")
+    for phase in ("cold", "unchanged", "same-body"):
+        if phase == "same-body":
+            mode("plain")
+        out[f"monitor {phase}"] = timed_process(mon, env)
+        out[f"reader {phase}"] = timed_process(rdr, env)
+        if phase == "cold":  # both did the same work
+            counts = stored(home / "db" / "monitor.sqlite3", "items"), stored(Path(db), "entries")
+            if counts != (feeds * items, feeds * items):
+                raise SystemExit(f"items stored after the cold cycle: monitor {counts[0]}, reader {counts[1]}")
+    mode("etag")
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+PEER_TARGETS = {"cold": 0.5, "unchanged": 1.0}
+
+
+def peer_report(runs: list[dict[str, dict[str, float]]], a: argparse.Namespace) -> None:
+    print(
+        f"{a.feeds} feeds x {a.items} items, {a.latency * 1000:.0f} ms added latency, one local server; "
+        f"monitor concurrency {PEER_WORKERS} vs reader 3.26 workers={PEER_WORKERS}; {os.cpu_count()} cores; "
+        f"each cycle one whole process; medians of {len(runs)} runs"
+    )
+    print()
+    print(
+        f"{'cycle':<10} {'monitor s':>10} {'CPU s':>7} {'reader s':>9} {'CPU s':>7} {'ratio':>7}  "
+        f"{'each run':<24} target"
+    )
+    for phase in ("cold", "unchanged", "same-body"):
+        m = [r[f"monitor {phase}"] for r in runs]
+        p = [r[f"reader {phase}"] for r in runs]
+        ratios = [x["wall"] / y["wall"] for x, y in zip(m, p, strict=True)]
+        med = statistics.median(ratios)
+        target = PEER_TARGETS.get(phase)
+        verdict = "" if target is None else f"<= {target}  {'ok' if med <= target else 'MISSED'}"
+        mw, mc = statistics.median(x["wall"] for x in m), statistics.median(x["cpu"] for x in m)
+        pw, pc = statistics.median(x["wall"] for x in p), statistics.median(x["cpu"] for x in p)
+        each = " ".join(f"{r:.2f}" for r in ratios)
+        print(f"{phase:<10} {mw:10.2f} {mc:7.2f} {pw:9.2f} {pc:7.2f} {med:7.2f}  {each:<24} {verdict}")
+    print()
+    print("ratio: median over runs of monitor wall / reader wall, both measured in the same run")
+    print("cold: first cycle, 10,000 new items (monitor also matches them); unchanged: every feed answers 304;")
+    print("same-body: the server ignores validators (monitor skips by body hash, reader parses again)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--latency", type=float, default=0.2)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=None, help="default 3 (--peer: 5)")
+    ap.add_argument("--peer", action="store_true", help="side by side with reader 3.26, whole processes")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "monitor-bench",
+        help="where the peer's venv is kept (default ~/.cache/monitor-bench)",
+    )
     ap.add_argument("--child")
     ap.add_argument("--home")
     ap.add_argument("--base")
@@ -364,6 +532,10 @@ def main() -> None:
     if a.child:
         child(a.child, a.home, a.base, a.feeds)
         return
+    runs_wanted = a.runs or (5 if a.peer else 3)
+    peer = exe = ""
+    if a.peer:
+        peer, exe = peer_python(a.cache), monitor_script()
     port_file = tempfile.mktemp()
     server = subprocess.Popen(
         [
@@ -383,9 +555,16 @@ def main() -> None:
         while not Path(port_file).exists() or not Path(port_file).read_text():
             time.sleep(0.05)
         base = f"http://127.0.0.1:{Path(port_file).read_text()}"
-        runs = [one_run(base, a.feeds) for _ in range(a.runs)]
+        if a.peer:
+            peer_runs = [peer_run(base, a.feeds, a.items, peer, exe) for _ in range(runs_wanted)]
+        else:
+            runs = [one_run(base, a.feeds) for _ in range(runs_wanted)]
     finally:
         server.terminate()
+    if a.peer:
+        peer_report(peer_runs, a)
+        return
+    a.runs = runs_wanted
     med = {p: {k: statistics.median(r[p][k] for r in runs) for k in runs[0][p]} for p in runs[0]}
     report(med, a)
 

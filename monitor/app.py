@@ -44,9 +44,11 @@ class App:
         self.db.dispose()
 
 
-def open_app(home_option: str | Path | None, clock: Clock, environ: Mapping[str, str] | None = None) -> App:
+def open_app(
+    home_option: str | Path | None, clock: Clock, environ: Mapping[str, str] | None = None, *, sync: bool = True
+) -> App:
     """Locate and validate the home, open its database (migrating a SQLite one that is behind: setup.ready_database),
-    and sync config into it."""
+    and sync config into it (`sync=False`: leave the data as it is, for a command that promises to store nothing)."""
     cfg = config_mod.load(home_mod.find(home_option), environ)
-    db, _ = ready_database(cfg, clock, upgrade=False)
+    db, _ = ready_database(cfg, clock, upgrade=False, sync_config=sync)
     return App(cfg, db, clock)

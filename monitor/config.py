@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
-
-import yaml
 
 from . import definitions, settings
 from .errors import ConfigError
 from .home import Home
-from .validation import YamlText
-
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+from .yaml_read import read_yaml, read_yaml_text
 
 
 @dataclass(frozen=True)
@@ -43,162 +35,6 @@ def database_url(home: Home, configured: str | None) -> str:
     return url
 
 
-# Hostile or careless YAML is refused before it is built into Python values: nesting deeper than this, or
-# aliases that would expand to more than this many extra nodes ("billion laughs"), or an alias inside its own
-# anchor. A real config nests a handful of levels and reuses a few term lists.
-MAX_DEPTH = 64
-ALIAS_BUDGET = 100_000
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _Loader(_BaseLoader):
-    """The safe loader (libyaml's when PyYAML has it) with dates that are no dates kept as located text, and
-    integers too long for Python a YAML error at their line."""
-
-    def _timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return self.construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):  # 2026-02-30: datetime refuses it; the field says why, with the line
-            return YamlText(str(node.value), node.start_mark.line + 1)
-
-    def _int(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return self.construct_yaml_int(node)
-        except ValueError as e:  # more digits than int() takes
-            raise yaml.constructor.ConstructorError(None, None, "number too long", node.start_mark) from e
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader._timestamp)
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader._int)
-
-
-class _Refused(Exception):
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-@dataclass
-class _Open:
-    """A collection being read in the event pass."""
-
-    anchor: str | None
-    mapping: bool
-    size: int = 1  # nodes once every alias inside is expanded
-    keys: dict[tuple[str, str], int] = field(default_factory=dict)  # (tag, key) -> line, for mappings
-    at_key: bool = True  # in a mapping, is the next child a key?
-
-
-def _line(event: yaml.Event) -> int:
-    return event.start_mark.line + 1 if event.start_mark is not None else 0
-
-
-def vet_events(text: str) -> list[str]:
-    """One pass over the parser's events, before anything is built: raises _Refused for nesting beyond
-    MAX_DEPTH, a recursive alias or aliases expanding beyond ALIAS_BUDGET extra nodes; returns one line per
-    duplicate mapping key. Linear in the size of the text, whatever its aliases."""
-    loader = _Loader(text)
-    anchors: dict[str, _Open | int] = {}  # anchor -> its open collection, or its expanded size once closed
-    stack: list[_Open] = []
-    extra = 0
-    duplicates: list[str] = []
-
-    def child(event: yaml.Event, size: int) -> None:
-        """Count a finished child in its parent; check a scalar key against the mapping's other keys."""
-        if not stack:
-            return
-        parent = stack[-1]
-        parent.size += size
-        if not parent.mapping:
-            return
-        is_key, parent.at_key = parent.at_key, not parent.at_key
-        if is_key and isinstance(event, yaml.ScalarEvent):
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-            if tag == _MERGE_TAG:
-                return
-            line = _line(event)
-            first = parent.keys.get((tag, event.value))
-            if first is None:
-                parent.keys[(tag, event.value)] = line
-            else:
-                duplicates.append(f"line {line}: duplicate key {event.value!r} (first at line {first})")
-
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if event is None:
-                break
-            line = _line(event)
-            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                if len(stack) >= MAX_DEPTH:
-                    raise _Refused(line, f"YAML nested deeper than {MAX_DEPTH} levels")
-                opened = _Open(event.anchor, isinstance(event, yaml.MappingStartEvent))
-                if event.anchor is not None:
-                    anchors[event.anchor] = opened
-                if stack and stack[-1].mapping:  # a collection as a key or a value: only scalar keys are compared
-                    stack[-1].at_key = not stack[-1].at_key
-                stack.append(opened)
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                closed = stack.pop()
-                if closed.anchor is not None and anchors.get(closed.anchor) is closed:
-                    anchors[closed.anchor] = closed.size
-                if stack:
-                    stack[-1].size += closed.size
-            elif isinstance(event, yaml.ScalarEvent):
-                if event.anchor is not None:
-                    anchors[event.anchor] = 1
-                child(event, 1)
-            elif isinstance(event, yaml.AliasEvent):
-                target = anchors.get(event.anchor) if event.anchor is not None else None
-                if isinstance(target, _Open):
-                    raise _Refused(line, f"recursive YAML alias *{event.anchor} (inside its own anchor)")
-                size = target or 1  # an undefined alias is the composer's error, reported next
-                extra += size - 1
-                if extra > ALIAS_BUDGET:
-                    raise _Refused(line, f"YAML aliases expand beyond {ALIAS_BUDGET} nodes")
-                child(event, size)
-    finally:
-        loader.dispose()
-    return duplicates
-
-
-def read_yaml(path: Path, label: str, out: list[str]) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        out.append(f"{label}: file not found")
-        return None
-    except (OSError, UnicodeDecodeError) as e:
-        out.append(f"{label}: cannot read: {e}")
-        return None
-    try:
-        duplicates = vet_events(text)
-        loader = _Loader(text)
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
-    except _Refused as e:
-        out.append(f"{label}: line {e.line}: {e.message}")
-        return None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        if mark and "maximum nesting depth" in problem:  # PyYAML >= 6.0.3 stops deep nesting in its scanner
-            out.append(f"{label}: line {mark.line + 1}: YAML nested deeper than {MAX_DEPTH} levels")
-            return None
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        kind = "YAML error" if isinstance(e, yaml.constructor.ConstructorError) else "YAML syntax error"
-        out.append(f"{label}: {where}{kind}: {problem}")
-        return None
-    # Duplicate keys are reported, and the rest is still validated (the last value wins) so every problem shows.
-    out.extend(f"{label}: {d}" for d in duplicates)
-    return data
-
-
 def inside_home(home: Home) -> Callable[[str], bool]:
     """Whether a feed's local file (`file:///path`, or a path taken from the home as the fetcher does) is inside
     the home once symlinks are resolved."""
@@ -214,12 +50,18 @@ def inside_home(home: Home) -> Callable[[str], bool]:
     return ok
 
 
-def problems(home: Home, environ: Mapping[str, str] | None = None) -> tuple[Config | None, list[str]]:
-    """The loaded config, or every problem found in any of the three files."""
+def problems(
+    home: Home, environ: Mapping[str, str] | None = None, texts: Mapping[str, str] | None = None
+) -> tuple[Config | None, list[str]]:
+    """The loaded config, or every problem found in any of the three files. `texts` stands in for files by name
+    ("feeds.yaml"): what a file would say once edited is checked before it is written."""
     env = os.environ if environ is None else environ
     out: list[str] = []
+    texts = texts or {}
     files = {
-        name: read_yaml(home.config_dir / name, f"config/{name}", out)
+        name: read_yaml_text(texts[name], f"config/{name}", out)
+        if name in texts
+        else read_yaml(home.config_dir / name, f"config/{name}", out)
         for name in ("monitor.yaml", "feeds.yaml", "milestones.yaml")
     }
     parse_failed = len(out)

@@ -6,7 +6,7 @@ Matching never changes a status; only a person does (monitor.review: review --co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .app import App
@@ -14,6 +14,7 @@ from .deadlines import VERDICTS
 from .errors import InputError, unknown_id
 from .match.engine import ItemText, Matcher, build_matcher
 from .match.stories import canonical_link, headline_key
+from .matching import Matched, MatchSpec
 from .storage import evidence_reads
 from .storage import matches as store
 from .storage import milestones as milestone_store
@@ -43,20 +44,31 @@ class RematchReport:
     milestones: tuple[str, ...]
 
 
-def _run(app: App, scope: list[str], only_pending: bool) -> RematchReport:
-    matcher = matcher_for(app)
+def _run(
+    app: App, scope: list[str], only_pending: bool, found: Mapping[tuple[str, str], Matched] | None = None
+) -> RematchReport:
+    """Match stored items and record the evidence, batch by batch. `found`: matches the parse workers already
+    computed, by (feed, content hash), under this very scope; an item not in it is matched here."""
+    matcher: Matcher | None = None
     allowed = frozenset(scope)  # built once, not per item
     total = added = removed = 0
     for rows in store.items_to_match(app.db, BATCH, only_pending):
-        batch = [
-            store.ItemMatches(
-                item,
-                matcher.match(ItemText(item.title, item.text, item.published.date()), allowed),
-                canonical_link(item.link),
-                headline_key(item.title),
+        batch = []
+        for item in rows:
+            pre = found.get((item.feed_id, item.content_hash)) if found else None
+            if pre is not None:
+                batch.append(store.ItemMatches(item, pre.results, pre.story_key, pre.story_title))
+                continue
+            if matcher is None:
+                matcher = matcher_for(app)
+            batch.append(
+                store.ItemMatches(
+                    item,
+                    matcher.match(ItemText(item.title, item.text, item.published.date()), allowed),
+                    canonical_link(item.link),
+                    headline_key(item.title),
+                )
             )
-            for item in rows
-        ]
         counts = store.record(app.db, batch, scope, app.now())
         total += len(rows)
         added += counts.added
@@ -64,9 +76,27 @@ def _run(app: App, scope: list[str], only_pending: bool) -> RematchReport:
     return RematchReport(total, added, removed, tuple(scope))
 
 
-def match_pending(app: App) -> int:
-    """Match new and changed items (as marked by polling) against every open milestone."""
-    return _run(app, open_milestones(app, with_rule=False), only_pending=True).added
+def match_spec(app: App) -> MatchSpec:
+    """This cycle's rules and scope, for the parse workers to match the items they parse."""
+    import uuid
+
+    d = app.definitions
+    scope = open_milestones(app, with_rule=False)
+    return MatchSpec.of(uuid.uuid4().hex, d.milestones, d.aliases, d.signals, app.settings.matching.threshold, scope)
+
+
+def match_pending(
+    app: App, found: Mapping[tuple[str, str], Matched] | None = None, spec: MatchSpec | None = None
+) -> int:
+    """Match new and changed items (as marked by polling) against every open milestone. `found` (with the `spec`
+    it was computed under): what the parse workers matched already; used only while the open milestones are still
+    the spec's. Nothing pending (a cycle that stored nothing): one indexed lookup, and no matcher is built."""
+    if not store.has_pending(app.db):
+        return 0
+    scope = open_milestones(app, with_rule=False)
+    if spec is None or spec.scope != frozenset(scope):
+        found = None  # a status changed during the cycle: match again under the scope of now
+    return _run(app, scope, only_pending=True, found=found).added
 
 
 def _milestones(app: App, milestone: str | Sequence[str] | None) -> list[str]:

@@ -23,15 +23,16 @@ from typing import Any, ClassVar, Literal
 
 from .app import App
 from .definitions import FeedDef
+from .early import Early
 from .errors import MonitorError, unknown_id
-from .evidence import match_pending
+from .evidence import match_pending, match_spec
+from .matching import Matched, MatchSpec
 from .sources.fetch import FeedState, Fetcher, FetchResult
 from .sources.items import ParsedFeed
-from .sources.parse import parse_pages
 from .storage import feeds as feed_store
 from .storage.feeds import FeedUpdate, RunInfo
 from .views import Extra, to_json
-from .workers import kill_workers, pid_alive, process_pool
+from .workers import kill_workers, parse, parse_here, pid_alive, process_pool, start_workers
 
 PoolKind = Literal["auto", "process", "thread"]
 PROCESS_POOL_FROM = 4  # feeds in a cycle before parsing moves to worker processes
@@ -166,8 +167,10 @@ def poll(
     on_feed: Callable[[FeedOutcome], None] | None = None,
     pool: PoolKind = "auto",
     on_plan: Callable[[int], None] | None = None,
+    early: Early | None = None,
 ) -> PollReport:
-    """One cycle. `on_plan` hears how many feeds will be fetched, `on_feed` each outcome as it lands."""
+    """One cycle. `on_plan` hears how many feeds will be fetched, `on_feed` each outcome as it lands. `early`: requests
+    `monitor poll` started before the app was loaded (monitor.early); the cycle takes those it would have sent."""
     requested = list(dict.fromkeys(feed_ids))
     defs = app.definitions.feeds
     known = [f.id for f in defs]
@@ -191,12 +194,14 @@ def poll(
             on_feed(o)
 
     try:
-        outcomes = asyncio.run(_cycle(app, due, heard, pool))
+        spec = match_spec(app)  # the parse workers match what they parse; the scope is checked again at the end
+        found: dict[tuple[str, str], Matched] = {}
+        outcomes = asyncio.run(_cycle(app, due, heard, pool, spec, found, early))
         order = {f.id: i for i, f in enumerate(due)}
         outcomes.sort(key=lambda o: order[o.id])
         new_items = sum(o.new for o in outcomes)
         updated_items = sum(o.updated for o in outcomes)
-        new_matches = match_pending(app)
+        new_matches = match_pending(app, found, spec)
         finished = app.now()
         feed_store.finish_run(
             app.db, run_id, finished, to_json(outcomes), new_items, updated_items, new_matches
@@ -228,12 +233,14 @@ def _mark_ended(app: App, run_id: int, landed: list[FeedOutcome], error: BaseExc
         error.add_note(f"poll run {run_id} could not be marked {state}: {again}")
 
 
-def _executor(kind: PoolKind, n_feeds: int, workers: int | None = None) -> cf.Executor:
+def _executor(
+    kind: PoolKind, n_feeds: int, workers: int | None = None, spec: MatchSpec | None = None
+) -> cf.Executor:
     """Worker processes (monitor.workers: they die with this process) for a cycle of several feeds, else one
     thread."""
     workers = workers or max(1, min(os.cpu_count() or 1, 8))
     if kind == "process" or (kind == "auto" and n_feeds >= PROCESS_POOL_FROM and workers > 1):
-        return process_pool(workers)
+        return process_pool(workers, spec)
     return cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-parse")
 
 
@@ -243,24 +250,31 @@ class _Parsers:
     which document broke it is unknown, so each of those is tried once more in a pool of its own: a crash there
     is that document's, and costs that feed only."""
 
-    def __init__(self, kind: PoolKind, n_feeds: int):
-        self.kind, self.n_feeds = kind, n_feeds
+    def __init__(self, kind: PoolKind, n_feeds: int, spec: MatchSpec | None = None):
+        self.kind, self.n_feeds, self.spec = kind, n_feeds, spec
+        self.workers = max(1, min(os.cpu_count() or 1, 8))
         self.current: cf.Executor | None = None
         self.all: list[cf.Executor] = []
         self.retries: asyncio.Semaphore | None = None
 
     def _start(self, kind: PoolKind, workers: int | None = None) -> cf.Executor:
-        pool = _executor(kind, self.n_feeds, workers)
+        pool = _executor(kind, self.n_feeds, workers, self.spec)
         self.all.append(pool)
         return pool
 
-    async def parse(self, *args: Any) -> ParsedFeed:
-        loop = asyncio.get_running_loop()
+    def warm(self) -> None:
+        """Start the pool's workers now: the cycle has feeds never fetched, so it will parse."""
+        if self.current is None:
+            self.current = self._start(self.kind)
+            start_workers(self.current, self.workers)
+
+    async def parse(self, *args: Any) -> tuple[ParsedFeed, tuple[Matched, ...] | None]:
+        """The parsed document and, with a spec, its items' matches (workers.parse)."""
         if self.current is None:
             self.current = self._start(self.kind)
         pool = self.current
         try:
-            return await loop.run_in_executor(pool, parse_pages, *args)
+            return await self._run(pool, args)
         except BrokenProcessPool:
             if self.current is pool:
                 self.current = None
@@ -269,11 +283,18 @@ class _Parsers:
         async with self.retries:
             alone = self._start("process", workers=1)
             try:
-                return await loop.run_in_executor(alone, parse_pages, *args)
+                return await self._run(alone, args)
             except BrokenProcessPool:
-                return ParsedFeed(error=PARSER_CRASHED)
+                return ParsedFeed(error=PARSER_CRASHED), None
             finally:
                 alone.shutdown(wait=False)
+
+    async def _run(self, pool: cf.Executor, args: tuple[Any, ...]) -> tuple[ParsedFeed, tuple[Matched, ...] | None]:
+        """A process pool's workers hold the spec already (their initializer); a thread gets it with the task."""
+        loop = asyncio.get_running_loop()
+        if isinstance(pool, cf.ProcessPoolExecutor):
+            return await loop.run_in_executor(pool, parse_here, *args)
+        return await loop.run_in_executor(pool, parse, self.spec, *args)
 
     def close(self, at_once: bool) -> None:
         """Stop every pool; `at_once` (the cycle failed or was interrupted) kills the workers mid-parse."""
@@ -284,13 +305,21 @@ class _Parsers:
 
 
 async def _cycle(
-    app: App, feeds: list[FeedDef], on_feed: Callable[[FeedOutcome], None] | None, pool: PoolKind
+    app: App,
+    feeds: list[FeedDef],
+    on_feed: Callable[[FeedOutcome], None] | None,
+    pool: PoolKind,
+    spec: MatchSpec | None = None,
+    found: dict[tuple[str, str], Matched] | None = None,
+    early: Early | None = None,
 ) -> list[FeedOutcome]:
     if not feeds:
         return []
     states = feed_store.feed_states(app.db)
     loop = asyncio.get_running_loop()
-    parsers = _Parsers(pool, len(feeds))
+    parsers = _Parsers(pool, len(feeds), spec)
+    if any(states[f.id] == feed_store.Validators(None, None, None) for f in feeds):
+        parsers.warm()  # never fetched: its body will be parsed (a cycle of 304s starts no pool)
     storer = cf.ThreadPoolExecutor(1, thread_name_prefix="monitor-db")  # one writer: no lock contention
     health_only: list[FeedUpdate] = []  # written together at the end: losing them to a crash loses nothing
     base_dir = app.config.home.path
@@ -300,12 +329,15 @@ async def _cycle(
         state = FeedState(
             f.id, f.type, f.url, known.etag, known.last_modified, known.body_hash, f.select, f.max_pages
         )
-        fetched = await fetcher.fetch(state)
+        started_early = early.take(state, app.settings.http) if early is not None else None
+        fetched = await (asyncio.wrap_future(started_early) if started_early is not None else fetcher.fetch(state))
         parsed = None
         if fetched.outcome == "fetched":
-            parsed = await parsers.parse(
+            parsed, matched = await parsers.parse(
                 f.type, fetched.bodies, fetched.headers, fetched.url or f.url, fetched.fetched_at, f.select
             )
+            if matched and found is not None:
+                found.update(((f.id, m.content_hash), m) for m in matched)
         update = update_of(fetched, parsed)
         if update.items:
             counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update)

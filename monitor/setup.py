@@ -31,14 +31,16 @@ class Migration:
         return self.before != self.after
 
 
-def ready_database(cfg: Config, clock: Clock, *, upgrade: bool) -> tuple[Database, Migration]:
+def ready_database(cfg: Config, clock: Clock, *, upgrade: bool, sync_config: bool = True) -> tuple[Database, Migration]:
     """Open the config's database, migrate it (`upgrade`: always; else only as far as `migrate.ensure_current`
-    does) and sync the config into it. The caller disposes of the database; on any failure it is disposed here."""
+    does) and sync the config into it (unless `sync_config` is false: a command that must leave the data as it
+    is, `feeds test`). The caller disposes of the database; on any failure it is disposed here."""
     db = open_database(cfg.database_url)
     try:
         prepare_database(db)
         before, after = migrate.upgrade(db) if upgrade else migrate.ensure_current(db)
-        sync(db, cfg.definitions, clock.now())
+        if sync_config:
+            sync(db, cfg.definitions, clock.now())
     except BaseException:
         db.dispose()
         raise

@@ -7,20 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-
-class YamlText(str):
-    """A YAML scalar that looked like a date or time but is no valid one (`2026-02-30`): kept as the text it was,
-    with its line, so the field that holds it can say what is wrong and where."""
-
-    line: int
-
-    def __new__(cls, value: str, line: int) -> YamlText:
-        self = super().__new__(cls, value)
-        self.line = line
-        return self
-
-    def where(self) -> str:
-        return f" (line {self.line})"
+from .yaml_read import YamlText as YamlText  # kept importable from here
 
 
 def located(value: object) -> str:

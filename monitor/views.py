@@ -288,3 +288,21 @@ class SubscriberView:
     @property
     def follows_everything(self) -> bool:
         return not (self.agreements or self.countries or self.milestones)
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One stored item, matched or not (`monitor items`), with the milestones it is evidence for."""
+
+    id: int
+    feed: str
+    title: str
+    link: str | None
+    published: dt.datetime
+    first_seen: dt.datetime
+    updated_at: dt.datetime
+    milestones: tuple[str, ...]
+    text: str

@@ -1,7 +1,9 @@
 """Parse worker processes that die with the monitor process, however it dies.
 
-The forkserver preloads this module (and, through it, the parsers), so it imports only the standard library
-and monitor.sources.parse: each worker starts in milliseconds and carries no database or HTTP code.
+The forkserver preloads this module and the parsers (monitor.sources.parse), so each worker starts in
+milliseconds with them loaded and carries no database or HTTP code. This module imports only the standard
+library: the monitor process that starts the pool does not load the parsers for it (parse() imports them when it
+runs, which in a worker they already are).
 
 Workers are children of the forkserver, not of the monitor process, and each holds the write end of the pipe
 whose EOF tells the forkserver its client is gone: left alone, a monitor killed by any signal leaves the
@@ -23,20 +25,49 @@ import signal
 import sys
 import threading
 import time
-
-from .sources import parse as _parse  # noqa: F401 - preloaded with this module: workers start with the parsers
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
+PRELOAD = [__name__, "monitor.sources.parse"]  # what the forkserver imports once, before it forks any worker
 
 
-def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+def process_pool(workers: int, spec: Any = None) -> cf.ProcessPoolExecutor:
     """A pool of `workers` parse processes that die with this process.
 
     forkserver, not fork: a worker forked mid-cycle would inherit every open socket and database handle. The
     server preloads this module once, so each worker starts in milliseconds."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
-    return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),))
+    ctx.set_forkserver_preload(PRELOAD)
+    return cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(), spec))
+
+
+def parse(spec: Any, *args: Any) -> Any:
+    """monitor.sources.parse.parse_pages, sent by name so the caller need not import it. With a
+    matching.MatchSpec, also each item's matches: (ParsedFeed, tuple of matching.Matched, or None)."""
+    from .sources.parse import parse_pages
+
+    parsed = parse_pages(*args)
+    if spec is None or parsed.error or not parsed.items:
+        return parsed, None
+    from .matching import match_items
+
+    return parsed, match_items(spec, parsed.items)
+
+
+_spec: Any = None  # a worker's MatchSpec, given once by the pool's initializer (not pickled with every task)
+
+
+def parse_here(*args: Any) -> Any:
+    """parse() in a worker, with the MatchSpec its pool was started with."""
+    return parse(_spec, *args)
+
+
+def start_workers(pool: cf.Executor, workers: int) -> None:
+    """Start a process pool's forkserver and workers now (an empty task each) rather than on the first real task:
+    a cycle that will certainly parse starts them while its first requests are on the network."""
+    if isinstance(pool, cf.ProcessPoolExecutor):
+        for _ in range(workers):
+            pool.submit(os.getpid)
 
 
 def kill_workers(pool: cf.Executor) -> None:
@@ -46,8 +77,10 @@ def kill_workers(pool: cf.Executor) -> None:
             proc.kill()
 
 
-def worker_init(monitor_pid: int) -> None:
+def worker_init(monitor_pid: int, spec: Any = None) -> None:
+    global _spec
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the monitor decides
+    _spec = spec
     _close_forkserver_alive_fd()
     _die_with_parent()
     threading.Thread(target=_watch, args=(monitor_pid,), name="monitor-watchdog", daemon=True).start()

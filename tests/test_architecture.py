@@ -34,6 +34,9 @@ USE_CASES = (
     "monitor.daemon.run",
     "monitor.daemon.jobs",
     "monitor.daemon.status",
+    "monitor.preview",
+    "monitor.browse",
+    "monitor.feeds_file",
 )
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}

@@ -152,14 +152,22 @@ def test_workers_preload_only_the_parsers() -> None:
 
     from monitor import workers
 
-    probe = "import sys, monitor.workers; print(' '.join(sorted(m for m in sys.modules if m.partition('.')[0] in "
+    assert workers.PRELOAD == ["monitor.workers", "monitor.sources.parse"]
+    probe = "import sys, importlib; [importlib.import_module(m) for m in sys.argv[1:]]; "
+    probe += "print(' '.join(sorted(m for m in sys.modules if m.partition('.')[0] in "
     probe += f"{('monitor', *HEAVY)!r})))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    argv = [sys.executable, "-c", probe, *workers.PRELOAD]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
     assert sorted(m for m in out if not m.startswith("monitor.sources")) == ["monitor", "monitor.workers"]
     assert "monitor.sources.parse" in out
+    # the process that starts the pool does not load the parsers for it: it sends monitor.workers.parse by name
+    alone = subprocess.run([sys.executable, "-c", probe, "monitor.workers"], capture_output=True, text=True, check=True)
+    assert "monitor.sources.parse" not in alone.stdout.split()
     pool = workers.process_pool(1)
     try:
         loaded = pool.submit(eval, f"[m for m in __import__('sys').modules if m.partition('.')[0] in {HEAVY!r}]")
         assert loaded.result(timeout=60) == []
+        preloaded = pool.submit(eval, "'monitor.sources.parse' in __import__('sys').modules")
+        assert preloaded.result(timeout=60) is True
     finally:
         pool.shutdown()

@@ -153,7 +153,7 @@ def test_poll_table_shows_a_page_two_warning(home: HomeDir, server: Server) -> N
     r = home.cli("poll")
     assert r.exit_code == 0, r.stderr
     assert "(warning: page 2: HTTP 500)" in r.stdout
-    assert "0 errors" in r.stdout
+    assert "1 feed polled, 0 failed" in r.stdout
 
 
 def test_federal_register_next_page_stays_on_the_api_host(home: HomeDir, server: Server) -> None:

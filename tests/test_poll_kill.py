@@ -240,7 +240,7 @@ def test_a_bug_stops_the_cycle_and_marks_the_run_failed(
     def broken(*_args: Any) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(monitor.poll, "parse_pages", broken)
+    monkeypatch.setattr(monitor.poll, "parse", broken)
     server.routes["/a"] = Response(body=rss(("First story", "text")))
     write_feeds(home, [{"id": "a", "type": "rss", "url": server.url("/a")}])
     with pytest.raises(ZeroDivisionError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +15,7 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from . import admin, daemon, demo, digest, evidence, milestones, options, overview, report, sources
-from .context import State, starting_up
+from .context import State, close_early, start_early, starting_up
 
 
 class HomeAnywhere(TyperGroup):
@@ -93,9 +94,47 @@ daemon.register(app)
 def main() -> None:
     """The console script: the collector is paused while the command starts (context.starting_up) and, at exit,
     everything is frozen so that interpreter shutdown does not scan it all one last time (gc.freeze: exit still
-    runs atexit handlers and flushes output as usual)."""
+    runs atexit handlers and flushes output as usual). A plain `monitor poll` starts its requests first of all
+    (early_poll), before typer parses the command line."""
     starting_up()
+    poll_args = early_poll(sys.argv[1:])
+    if poll_args is not None:
+        start_early(*poll_args)
     try:
         app()
     finally:
+        close_early()
         gc.freeze()
+
+
+POLL_FLAGS = ("--all", "--fail-on-error", "--json")
+
+
+def early_poll(argv: list[str]) -> tuple[str | None, list[str]] | None:
+    """(home, feed ids) when `argv` is `[--home PATH] poll [--feed ID]... [--all] [--fail-on-error] [--json]`, else
+    None: anything else (help, a typo, another command) is left to typer alone."""
+    home: str | None = None
+    feeds: list[str] = []
+    args = iter(argv)
+    seen_poll = False
+    for a in args:
+        if a == "poll" and not seen_poll:
+            seen_poll = True
+        elif a == "--home":
+            home = next(args, None)
+            if home is None:
+                return None
+        elif a.startswith("--home="):
+            home = a.removeprefix("--home=")
+        elif seen_poll and a == "--feed":
+            value = next(args, None)
+            if value is None:
+                return None
+            feeds.append(value)
+        elif seen_poll and a.startswith("--feed="):
+            feeds.append(a.removeprefix("--feed="))
+        elif seen_poll and a in POLL_FLAGS:
+            continue
+        else:
+            return None
+    return (home, feeds) if seen_poll else None

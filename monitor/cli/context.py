@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -39,11 +39,11 @@ def home_option(ctx: typer.Context) -> str | None:
     return state.home
 
 
-def open_from(ctx: typer.Context) -> App:
+def open_from(ctx: typer.Context, *, sync: bool = True) -> App:
     from ..app import open_app
     from ..clock import clock_from_env
 
-    app = open_app(home_option(ctx), clock_from_env())
+    app = open_app(home_option(ctx), clock_from_env(), sync=sync)
     started()
     return app
 
@@ -70,6 +70,50 @@ def started() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+_early: tuple[tuple[str | None, tuple[str, ...]], Any] | None = None  # a poll's requests started by main()
+
+
+def start_early(home: str | None, feeds: Sequence[str]) -> None:
+    """Start the conditional GETs of `monitor --home HOME poll [--feed ID]...` before the command line is even
+    parsed (monitor.early): main() calls this when the arguments say nothing else. Any problem: no early start."""
+    global _early
+    from ..clock import clock_from_env
+    from ..early import start
+
+    try:
+        early = start(home, feeds, clock_from_env())
+    except MonitorError:  # a bad MONITOR_NOW: the command reports it
+        return
+    if early is not None:
+        _early = ((_as_option(home), tuple(feeds)), early)
+
+
+def take_early(home: str | None, feeds: Sequence[str]) -> Any:
+    """The early start main() made for exactly this home and these feeds (or None); anything else is closed."""
+    global _early
+    found, _early = _early, None
+    if found is None:
+        return None
+    if found[0] == (_as_option(home), tuple(feeds)):
+        return found[1]
+    found[1].close()
+    return None
+
+
+def _as_option(home: str | None) -> str | None:
+    """--home as the root callback keeps it (through typer's Path)."""
+    from pathlib import Path
+
+    return str(Path(home)) if home else None
+
+
+def close_early() -> None:
+    """Close an early start no command took (the command failed before it)."""
+    early = take_early(None, ("\0",))
+    if early is not None:
+        early.close()
 
 
 def default_user() -> str:

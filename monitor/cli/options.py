@@ -111,3 +111,12 @@ Correct = Annotated[
     ),
 ]
 Frequency = Annotated[str, typer.Option("--frequency", help="Digest frequency: weekly or daily.")]
+Feeds = Annotated[list[str] | None, typer.Option("--feed", help="Only this feed id (repeatable).")]
+FeedType = Annotated[
+    str | None,
+    typer.Option(
+        "--type",
+        help="Source type: rss | federal_register | html (default: federal_register for the Federal Register API, "
+        "else rss).",
+    ),
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -57,7 +58,6 @@ def console(**options: Any) -> Console:
 
 
 def _columns() -> int | None:
-    import os
 
     value = os.environ.get("COLUMNS", "")
     return int(value) if value.isdigit() and int(value) > 0 else None

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .items import MAX_LINE, NotAFeed, ParsedFeed, ParsedItem, clean, dedupe, make_item
+from .items import NotAFeed, ParsedFeed, ParsedItem, dedupe, make_item
+from .strings import MAX_LINE, clean
 from .text import html_to_text
 
 MAX_RESULTS = 5_000  # results kept of one page (the API gives at most 1,000)

@@ -13,28 +13,46 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
 import brotli
 import httpx
 
 from ..clock import Clock
-from ..settings import Http
-from .federal_register import next_page
-from .items import clean, header_value, one_line
+from . import http1
 from .select import SelectDef
+from .strings import clean, header_value, one_line
 
 MAX_RETRY_AFTER = dt.timedelta(days=7)
 MAX_VALIDATOR = 1_024  # an ETag or Last-Modified longer than this is not kept (nor sent back)
 REDIRECTS = (301, 302, 303, 307, 308)
 DEFAULT_PORT = {"http": 80, "https": 443}
-ORIGIN = "monitor.origin"  # request extension: the feed URL a chain of redirects started from
 _VALIDATOR = re.compile(r"[\x20-\x7e]+")  # what can be sent back in a header as it was received
 Outcome = Literal["fetched", "not_modified", "unchanged", "error"]
+
+
+class HttpLimits(Protocol):
+    """What the fetcher reads of the `http:` settings (monitor.settings.Http is one; monitor.early builds another
+    before the settings models are loaded)."""
+
+    @property
+    def timeout_s(self) -> float: ...
+    @property
+    def concurrency(self) -> int: ...
+    @property
+    def per_host(self) -> int: ...
+    @property
+    def max_bytes(self) -> int: ...
+    @property
+    def max_redirects(self) -> int: ...
+    @property
+    def redirect_hosts(self) -> list[str]: ...
+    @property
+    def user_agent_header(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -86,39 +104,34 @@ def megabytes(n: int) -> str:
 class Fetcher:
     """One per poll cycle: an httpx client per host (small pools are cheap per request), a global limit."""
 
-    def __init__(self, http: Http, clock: Clock, base_dir: Path | None = None):
+    def __init__(
+        self,
+        http: HttpLimits,
+        clock: Clock,
+        base_dir: Path | None = None,
+        on_request: Callable[[], None] | None = None,
+    ):
+        """`on_request` hears each request as it is about to go out (monitor.early waits for its first wave)."""
         self.http = http
+        self._on_request = on_request
         self.clock = clock
         self.base_dir = base_dir or Path.cwd()
         self._all = asyncio.Semaphore(http.concurrency)
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._http = http1.Client(http.user_agent_header, self._tls)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._ssl: ssl.SSLContext | None = None  # built once (30 ms each), shared by every host's client
+        self._ssl: ssl.SSLContext | None = None  # built on the first https request (30 ms), then shared
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await asyncio.gather(*(c.aclose() for c in self._clients.values()), return_exceptions=True)
+        self._http.close()
 
-    def _client(self, url: str) -> httpx.AsyncClient:
-        host = urlsplit(url).netloc.lower()
-        client = self._clients.get(host)
-        if client is None:
-            n = self.http.per_host
-            if self._ssl is None:
-                self._ssl = ssl.create_default_context()
-            client = httpx.AsyncClient(
-                verify=self._ssl,
-                timeout=httpx.Timeout(self.http.timeout_s),
-                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                follow_redirects=False,  # followed in _get_now, so a redirect's body never escapes the cap
-                headers={"User-Agent": self.http.user_agent_header, "Accept-Encoding": "gzip, deflate, br"},
-                trust_env=False,
-                event_hooks={"response": [self._check_redirect]},
-            )
-            self._clients[host] = client
-        return client
+    def _tls(self) -> ssl.SSLContext:
+        """The system's certificates, loaded when the first https request needs them."""
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+        return self._ssl
 
     async def fetch(self, state: FeedState) -> FetchResult:
         """Never raises for anything a server or a file sends: that is the result's `error`."""
@@ -214,6 +227,8 @@ class Fetcher:
     async def _more_pages(self, state: FeedState, first: bytes, warnings: list[str]) -> list[bytes]:
         """Follow next_page_url (same scheme and host only) up to max_pages in all. A page that cannot be
         fetched ends the paging with a warning: the pages before it are kept."""
+        from .federal_register import next_page  # the parsers' module: imported by the one type that pages
+
         pages: list[bytes] = []
         body = first
         for n in range(2, state.max_pages + 1):
@@ -235,39 +250,57 @@ class Fetcher:
             return await self._get_now(url, extra)
 
     async def _get_now(self, url: str, extra: dict[str, str]) -> tuple[int, dict[str, str], bytes, str]:
-        """GET, following up to max_redirects redirects that _check_redirect allowed; one timeout for it all."""
-        client = self._client(url)
+        """GET, following up to max_redirects redirects that redirect_refusal allows; one timeout for it all. The
+        conditional headers go along to the redirect's target, as browsers and httpx send them."""
         try:
             async with asyncio.timeout(self.http.timeout_s):
-                request = client.build_request("GET", url, headers=extra, extensions={ORIGIN: url})
+                origin = current = httpx.URL(url)
                 for _ in range(self.http.max_redirects + 1):
-                    resp = await client.send(request, stream=True)
+                    if current.scheme not in DEFAULT_PORT:
+                        raise _Failed(f"bad URL: unsupported scheme {current.scheme!r}")
+                    if not current.host:
+                        raise _Failed(f"bad URL: no host in {_show(str(current))}")
+                    host = current.raw_host.decode("ascii")
+                    if self._on_request is not None:
+                        self._on_request()
+                    resp = await self._http.get(
+                        current.scheme,
+                        f"[{host}]" if ":" in host else host,
+                        current.port or DEFAULT_PORT[current.scheme],
+                        current.raw_path,
+                        extra,
+                    )
                     try:
-                        if resp.next_request is None:
-                            return await self._read(resp)
-                        request = resp.next_request  # the redirect's body is never read
+                        raw = _joined(resp.headers)
+                        headers = {k: header_value(v) for k, v in raw.items()}
+                        location = raw.get("location")  # as sent: control characters are refused, not dropped
+                        if resp.status not in REDIRECTS or location is None:
+                            return await self._read(resp, headers, str(current))
+                        refusal = redirect_refusal(origin, current, location, self.http.redirect_hosts)
+                        if refusal:
+                            raise _Failed(refusal, resp.status)
+                        current = _redirect_target(current, location)  # the redirect's body is never read
                     finally:
-                        await resp.aclose()
+                        resp.close()
                 raise _Failed(f"more than {self.http.max_redirects} redirects (a redirect loop?)")
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:
             raise _Failed(f"timeout after {self.http.timeout_s:g} s") from None
-        except httpx.ConnectError as e:
+        except http1.ConnectFailed as e:
             raise _Failed(f"cannot connect: {_first_line(e)}") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
+        except http1.Broken as e:
             raise _Failed(f"connection broken: {_first_line(e) or type(e).__name__}") from None
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
+        except (httpx.InvalidURL, UnicodeError) as e:
             raise _Failed(f"bad URL: {_first_line(e)}") from None
-        except httpx.HTTPError as e:
-            raise _Failed(f"HTTP error: {_first_line(e) or type(e).__name__}") from None
 
-    async def _read(self, resp: httpx.Response) -> tuple[int, dict[str, str], bytes, str]:
+    async def _read(
+        self, resp: http1.Response, headers: dict[str, str], url: str
+    ) -> tuple[int, dict[str, str], bytes, str]:
         limit = self.http.max_bytes
-        headers = {k.lower(): header_value(v) for k, v in resp.headers.items()}
-        status = resp.status_code
+        status = resp.status
         if status == 304:
-            async for _ in resp.aiter_raw():  # no body: reading to its end lets the connection be kept alive
+            async for _ in resp.body():  # no body: reading to its end gives the connection back to be kept alive
                 pass
-            return status, headers, b"", str(resp.url)
+            return status, headers, b"", url
         if status >= 400 or status < 200:
             retry = _retry_after(headers.get("retry-after"), self.clock.now()) if status in (429, 503) else None
             raise _Failed(f"HTTP {status}", status, retry)
@@ -279,20 +312,30 @@ class Fetcher:
         if declared.isascii() and declared.isdigit() and "content-encoding" not in headers and int(declared) > limit:
             raise _Failed(f"body over {megabytes(limit)}", status)
         inflate = Inflater(headers.get("content-encoding", ""), limit)
-        chunks = [inflate.feed(raw) async for raw in resp.aiter_raw()]
+        chunks = [inflate.feed(raw) async for raw in resp.body()]
         chunks.append(inflate.flush())
-        return status, headers, b"".join(chunks), str(resp.url)
+        return status, headers, b"".join(chunks), url
 
-    async def _check_redirect(self, resp: httpx.Response) -> None:
-        """Response hook, run before httpx reads Location: refuse a redirect we would not follow."""
-        if resp.status_code not in REDIRECTS or "location" not in resp.headers:
-            return
-        origin = resp.request.extensions.get(ORIGIN) or str(resp.request.url)
-        refusal = redirect_refusal(
-            httpx.URL(origin), resp.request.url, resp.headers["location"], self.http.redirect_hosts
-        )
-        if refusal:
-            raise _Failed(refusal, resp.status_code)
+
+def _joined(fields: list[tuple[str, str]]) -> dict[str, str]:
+    """Response headers by lower-case name, a repeated header's values joined with ", " (as httpx does)."""
+    out: dict[str, str] = {}
+    for name, value in fields:
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
+    """Where a Location sends the request next, as httpx resolves it (relative, or absolute without a host)."""
+    target = httpx.URL(location)
+    if target.scheme and not target.host:
+        target = target.copy_with(host=current.host)
+    if target.is_relative_url:
+        target = current.join(target)
+    if current.fragment and not target.fragment:
+        target = target.copy_with(fragment=current.fragment)
+    return target
 
 
 def redirect_refusal(origin: httpx.URL, current: httpx.URL, location: str, allowed_hosts: Iterable[str]) -> str | None:

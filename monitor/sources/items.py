@@ -6,12 +6,13 @@ import datetime as dt
 import hashlib
 import html
 import ipaddress
-import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from .strings import _CONTROL as _CONTROL
+from .strings import clean, clean_opt, one_line
 from .text import html_to_text, plain_text
 
 MAX_KEY = 500
@@ -22,7 +23,6 @@ MAX_RAW_DATE = 200
 MAX_HTML = 500_000  # characters of an item's HTML that are sanitised and kept
 MAX_TAGS = 10_000  # more tags than this and the HTML is not kept (nh3's time grows faster than linearly with
 #                    nesting: 40,000 nested divs take 4.6 s, 10,000 take 0.45 s); its text still is
-MAX_LINE = 300  # an error or warning line
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 FUTURE_SLACK = dt.timedelta(days=2)
 
@@ -50,36 +50,6 @@ class ParsedFeed:
 
 class NotAFeed(Exception):
     """The document cannot be read as this source type; the message is the one-line error."""
-
-
-# NUL (PostgreSQL text cannot hold it) and UTF-16 surrogates (UTF-8 cannot encode a lone one: JSON "\ud800").
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]+")
-
-
-def clean(text: str) -> str:
-    """The string without what no database can store: NUL and lone surrogates (a valid pair is joined).
-
-    Every string leaving sources/ (items, titles, errors, warnings, kept header values) goes through this."""
-    if not _UNSTORABLE.search(text):
-        return text
-    text = text.replace("\x00", "")
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
-
-
-def clean_opt(text: str | None) -> str | None:
-    return None if text is None else clean(text)
-
-
-def one_line(text: str, limit: int = MAX_LINE) -> str:
-    """An error or warning: storable, control characters gone, whitespace collapsed, at most `limit` characters."""
-    text = " ".join(_CONTROL.sub(" ", clean(text)).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def header_value(text: str) -> str:
-    """A header value we keep or show: storable, without control characters."""
-    return _CONTROL.sub("", clean(text)).strip()
 
 
 def clean_feed(feed: ParsedFeed) -> ParsedFeed:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Insert, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..plan.items import StoredVersion, plan_items
@@ -132,6 +131,12 @@ def _apply(s: Session, u: FeedUpdate, feed: Feed) -> StoredCounts:
     return StoredCounts(new, updated)
 
 
+def stored_versions(db: Database, feed_id: str, keys: Sequence[str]) -> dict[str, StoredVersion]:
+    """Stored (id, content hash) of these keys of one feed, read only (what `feeds test` compares with)."""
+    with db.read() as s:
+        return _existing(s, feed_id, keys)
+
+
 def _existing(s: Session, feed_id: str, keys: Sequence[str]) -> dict[str, StoredVersion]:
     """Stored (id, content hash) of these keys of one feed."""
     found: dict[str, StoredVersion] = {}
@@ -171,8 +176,12 @@ def _insert_new(s: Session, rows: list[dict[str, Any]]) -> set[str]:
     table = cast(Table, Item.__table__)
     stmt: Insert
     if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # imported by the one backend that needs it
+
         stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["feed_id", "key"])
     else:
+        from sqlalchemy.dialects import sqlite
+
         stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["feed_id", "key"])
     return set(s.execute(stmt.returning(table.c.key), rows).scalars())
 

@@ -58,6 +58,12 @@ def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[lis
         last = rows[-1].id
 
 
+def has_pending(db: Database) -> bool:
+    """Whether any item is marked for matching (one indexed lookup: a cycle that stored nothing builds no matcher)."""
+    with db.read() as s:
+        return s.scalar(select(Item.id).where(Item.needs_match.is_(True)).limit(1)) is not None
+
+
 def record(db: Database, batch: Sequence[ItemMatches], scope: Collection[str], now: dt.datetime) -> MatchCounts:
     """Store one batch's results for the milestones in `scope`: new evidence added, evidence that no longer
     holds removed, unless someone has reviewed it (monitor.plan.evidence decides). Marks the items as matched,
