@@ -14,6 +14,11 @@ and labelled, the share whose signal is the labelled one. Per milestone and over
     python bench/evidence.py                     # tuning part, with its misses and false alarms
     python bench/evidence.py --part held-out     # the held-out figures (and misses) for the README
     python bench/evidence.py --part both --quiet # figures only
+    python bench/evidence.py --second-opinion    # how far a second, blind annotator agrees with the set's labels
+
+The second opinion (tests/data/evidence/second_opinion/*.yaml) is a blind relabelling of a sample of the tuning
+part: scored against the set's labels as if it were a matcher, it says how much two careful readers agree, which
+bounds what any matcher can reach against either; the shipped rules are scored against both on the same items.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import argparse
 import datetime as dt
 import hashlib
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +35,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "evidence"
+SECOND = DATA / "second_opinion"
 SIGNALS = ("completion", "progress", "delay", "none")
 HELD_OUT_RESIDUES = (0, 1, 2)  # of sha256(link) mod 10: about 30 % held out
 
@@ -161,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", choices=("tuning", "held-out", "both"), default="tuning")
     ap.add_argument("--quiet", action="store_true", help="figures only, no lists of misses")
+    ap.add_argument("--second-opinion", action="store_true", help="agreement of a blind second annotation")
     args = ap.parse_args(argv)
 
     from monitor import config
@@ -173,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     defs = config.load(Home(REPO), environ={}).definitions
     matcher = build_matcher(defs.milestones, defs.aliases, defs.signals)
+    if args.second_opinion:
+        return second_opinion(
+            items, lambda i: Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))})
+        )
     parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
     for part in parts:
         chosen = [i for i in items if part_of(i.link) == part]
@@ -180,6 +191,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))}) for i in chosen
         ]
         report(part, chosen, score(chosen, found), args.quiet)
+    return 0
+
+
+def second_opinion(items: Sequence[Item], found_by_rules: Callable[[Item], Found]) -> int:
+    """The second annotation against the set's labels, and the rules against each, on the same items."""
+    by_link = {i.link: i for i in items}
+    for path in sorted(SECOND.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        rows = [r for r in doc.get("items") or [] if str(r["link"]) in by_link]
+        if not rows:
+            continue
+        chosen = [by_link[str(r["link"])] for r in rows]
+        second = [Found({m: str(r["signal"]) for m in r.get("milestones") or ()}) for r in rows]
+        as_items = [
+            Item(i.title, i.link, i.summary, frozenset(r.get("milestones") or ()), str(r["signal"]), date=i.date)
+            for i, r in zip(chosen, rows, strict=True)
+        ]
+        rules = [found_by_rules(i) for i in chosen]
+        print(f"\n{path.name}: {len(rows)} items")
+        print(f"  {'':<44} {'prec':>5} {'recall':>6} {'signal':>6}")
+        for label, truth, found in (
+            ("second annotator, against the set's labels", chosen, second),
+            ("the rules, against the set's labels", chosen, rules),
+            ("the rules, against the second annotator", as_items, rules),
+        ):
+            t = score(truth, found)["*"]
+            print(f"  {label:<44} {_pct(t.precision):>5} {_pct(t.recall):>6} {_pct(t.signal_accuracy):>6}")
     return 0
 
 

@@ -108,3 +108,18 @@ def test_score_per_milestone_and_ratios() -> None:
     assert (a.precision, a.recall, a.signal_accuracy) == (0.5, 0.5, 1.0)
     assert a.misses == ["a: two"] and a.false_alarms == ["a: three"]
     assert ev.Tally().precision is None
+
+
+def test_the_second_opinion_is_of_tuning_items_with_known_labels() -> None:
+    """The blind second annotation (bench/evidence.py --second-opinion) names only items of the tuning part (the
+    held-out part is never looked at) and only shipped milestones and signals."""
+    known = {m.id for m in config.load(Home(REPO), environ={}).definitions.milestones}
+    by_link = {i.link: i for i in ev.load(FILES)}
+    paths = sorted((DATA / "second_opinion").glob("*.yaml"))
+    assert paths
+    for path in paths:
+        rows = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+        assert rows
+        for r in rows:
+            assert r["link"] in by_link and ev.part_of(r["link"]) == "tuning", r["link"]
+            assert set(r["milestones"]) <= known and r["signal"] in ev.SIGNALS, r
