@@ -25,8 +25,12 @@ class Response:
 Route = Response | Callable[[BaseHTTPRequestHandler], Response]
 
 
+class _Server6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.connections = 0  # TCP connections accepted (keep-alive reuse shows as fewer than requests)
@@ -80,13 +84,15 @@ class Server:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(resp.body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = host
+        self.httpd = (_Server6 if ":" in host else ThreadingHTTPServer)((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        named = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{named}:{self.httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path

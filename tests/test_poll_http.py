@@ -266,3 +266,25 @@ def test_a_304_keeps_the_connection_alive(home: HomeDir, server: Server) -> None
     assert [f["outcome"] for f in json.loads(r.stdout)["feeds"]] == ["not_modified"] * 3
     assert server.connections - before == 1
 
+
+
+def test_a_feed_at_an_ipv6_address(home: HomeDir) -> None:
+    import socket
+
+    import pytest
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        server = Server("::1")
+    except OSError as e:
+        pytest.skip(f"cannot listen on [::1]: {e}")
+    with server:
+        server.routes["/feed"] = Response(body=rss(("Item over IPv6", "An item fetched from [::1].")))
+        write_feeds(home, [{"id": "v6", "type": "rss", "url": server.url("/feed")}])
+        report = home.json("poll")
+        assert isinstance(report, dict)
+        [feed] = report["feeds"]
+        assert (feed["outcome"], feed["new"]) == ("new", 1), feed
+        host = server.requests[0][1]["host"]
+        assert host == f"[::1]:{server.httpd.server_address[1]}"  # the Host header brackets the address

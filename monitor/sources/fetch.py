@@ -265,7 +265,7 @@ class Fetcher:
                         self._on_request()
                     resp = await self._http.get(
                         current.scheme,
-                        f"[{host}]" if ":" in host else host,
+                        host,  # bare, also an IPv6 address: the client brackets it where HTTP wants brackets
                         current.port or DEFAULT_PORT[current.scheme],
                         current.raw_path,
                         extra,

@@ -114,15 +114,17 @@ class Client:
     async def get(
         self, scheme: str, host: str, port: int, target: bytes, headers: dict[str, str]
     ) -> Response:
-        """Send GET `target` (path and query) to scheme://host:port and read the status line and headers. A kept-alive
-        connection that turns out closed is replaced once (a GET is safe to send again)."""
+        """Send GET `target` (path and query) to scheme://host:port and read the status line and headers. `host` is
+        bare (an IPv6 address without brackets: it is what the socket and TLS take). A kept-alive connection that
+        turns out closed is replaced once (a GET is safe to send again)."""
         origin = (scheme, host, port)
         default = 443 if scheme == "https" else 80
+        named = f"[{host}]" if ":" in host else host  # an IPv6 address in brackets, in the Host header only
         request = h11.Request(
             method="GET",
             target=target,
             headers=[
-                ("Host", host if port == default else f"{host}:{port}"),
+                ("Host", named if port == default else f"{named}:{port}"),
                 ("User-Agent", self.user_agent),
                 ("Accept", "*/*"),
                 ("Accept-Encoding", "gzip, deflate, br"),
