@@ -30,6 +30,19 @@ def _by_id(data: Data, id_: str) -> Data:
 # (name, file, mutation of the parsed YAML, expected message)
 CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
     (
+        "a title: term in a signal vocabulary",
+        "milestones.yaml",
+        lambda d: d["signals"]["completion"].append("title:signed"),
+        "config/milestones.yaml: signals.completion: 'title:signed': a signal term is a word, phrase, prefix* or "
+        "/regex/, not 'title:'",
+    ),
+    (
+        "near in a milestone's own signals",
+        "milestones.yaml",
+        lambda d: _by_id(d, "kr-final-text")["signals"]["completion"].append("fact near released"),
+        "signals.completion: 'fact near released': a signal term is a word, phrase, prefix* or /regex/, not 'near'",
+    ),
+    (
         "unknown due.after",
         "milestones.yaml",
         lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),

@@ -217,3 +217,8 @@ def test_sentences() -> None:
         "会談は終了",
         "次",
     ]
+
+
+@pytest.mark.parametrize("text", ["Korea 350 Bn investment", "Korea to invest 350 mln", "a 5 trn plan", "20 BLN"])
+def test_amounts_in_any_case_in_plain_ascii(text: str) -> None:
+    assert [a.canonical for a in find_amounts(text)] != []

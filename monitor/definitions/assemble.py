@@ -160,7 +160,19 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
                     out.append(f"{src}: {path}: unknown alias {'@' + name!r}{_hint(name, list(aliases), '@')}")
         return result
 
-    signals = {k: terms(f"signals.{k}", v) for k, v in f.signals.items()}
+    def vocabulary(path: str, raw: list[str], acronyms: dict[str, str | None] = everywhere) -> tuple[Term, ...]:
+        """A signal vocabulary: read in the title and snippet as they are, so only words, phrases, prefixes and
+        /regex/ terms (an alias, `near`, `title:` or an amount there would silently find nothing)."""
+        found = terms(path, raw, acronyms)
+        for t in found:
+            if t.kind in ("alias", "near", "title", "amount"):
+                what = {"alias": "an @alias", "near": "'near'", "title": "'title:'", "amount": "an amount"}[t.kind]
+                out.append(
+                    f"{src}: {path}: {t.source!r}: a signal term is a word, phrase, prefix* or /regex/, not {what}"
+                )
+        return found
+
+    signals = {k: vocabulary(f"signals.{k}", v) for k, v in f.signals.items()}
     milestones = []
     for i, m in _items(MilestoneIn, src, "milestones", f.milestones, out):
         here = f"milestones[{i}]"
@@ -201,7 +213,7 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
                 terms(f"{here}.match.none", m.match.none, scope),
                 signed - dt.timedelta(days=EVIDENCE_BEFORE_SIGNING_DAYS) if signed else None,
             )
-        own = tuple((k, terms(f"{here}.signals.{k}", v, scope)) for k, v in m.signals.items())
+        own = tuple((k, vocabulary(f"{here}.signals.{k}", v, scope)) for k, v in m.signals.items())
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
     _cycles(src, milestones, {m: i for i, m in enumerate(milestone_ids)}, out)
     agreement_defs = tuple(

@@ -37,21 +37,23 @@ _AMOUNT = re.compile(
     rf"(?:[\s-]?(?P<after>{_CURRENCY_AFTER})(?![a-z]))?",
     re.IGNORECASE,
 )
-# what every amount in ASCII text contains: a scale word with a digit just before it, or a currency sign
-_SCALE_HINTS = ("illion", "ILLION", "bn", "BN", "bln", "BLN", "mn", "MN", "tn", "TN", "bil", "Bil", "BIL", "mil", "Mil")
+# what every amount in ASCII text contains: a scale word (each written form's shortest start; "illion" covers
+# million, billion, trillion) with a digit just before it, or a currency sign
+_SCALE_HINTS = ("illion", "bn", "bln", "bil", "mn", "mln", "mil", "tn", "trn", "tril")
 
 
 def _ascii_hint(text: str) -> bool:
-    """Whether ASCII `text` may hold an amount: a `$`, or a scale word with a digit in the 12 characters
-    before it (the full pattern then decides)."""
+    """Whether ASCII `text` may hold an amount: a `$`, or a scale word (in any case) with a digit in the 12
+    characters before it (the full pattern then decides)."""
     if "$" in text:
         return True
+    low = text.lower()
     for hint in _SCALE_HINTS:
-        at = text.find(hint)
+        at = low.find(hint)
         while at >= 0:
-            if any(c.isdigit() for c in text[max(0, at - 12) : at]):
+            if any(c.isdigit() for c in low[max(0, at - 12) : at]):
                 return True
-            at = text.find(hint, at + 1)
+            at = low.find(hint, at + 1)
     return False
 _HAS_SCALE = re.compile(r"\d\s?-?(?:[万萬만億亿억兆조]|[tbmk](?!\w)|(?:tr|bi|bn|bl|mi|mn|ml|tn))", re.IGNORECASE)
 
