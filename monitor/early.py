@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import __version__
 from .clock import Clock
@@ -129,8 +130,8 @@ def plan(
 
 
 def _rows(path: Path) -> dict[str, Row]:
-    uri = f"file:{path}?mode=ro"
-    with sqlite3.connect(uri, uri=True, timeout=0.5) as c:
+    uri = path.resolve().as_uri() + "?mode=ro"  # quoted: a '?', '#' or '%' in the home's path stays part of it
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=0.5)) as c:
         rows = c.execute(
             "SELECT id, url, etag, last_modified, body_hash FROM feeds "
             "WHERE retired_at IS NULL AND next_check_after IS NULL"
@@ -145,7 +146,12 @@ class Early:
     def __init__(self, http: EarlyHttp, states: list[FeedState], clock: Clock, base_dir: Path):
         self.http = http
         self._loop = asyncio.new_event_loop()
-        self._wave = min(len(states), http.concurrency)  # requests the first round sends
+        per_host: dict[str, int] = {}
+        for st in states:
+            host = urlsplit(st.url).hostname or ""
+            per_host[host] = per_host.get(host, 0) + 1
+        # requests the first round sends: no more than `per_host` of one host go out at once
+        self._wave = min(http.concurrency, sum(min(http.per_host, n) for n in per_host.values()))
         self._sent = 0
         self._first_wave = threading.Event()
         self._fetcher = Fetcher(http, clock, base_dir, on_request=self._heard)
@@ -159,6 +165,7 @@ class Early:
         self._pending: dict[str, tuple[FeedState, cf.Future[FetchResult]]] = {
             s.id: (s, asyncio.run_coroutine_threadsafe(self._fetcher.fetch(s), self._loop)) for s in states
         }
+        self._all = [future for _, future in self._pending.values()]
 
     def _heard(self) -> None:
         self._sent += 1
@@ -169,6 +176,13 @@ class Early:
         """Let the first round of requests go out before the caller loads the rest of the program: while this
         thread waits, the event loop has the interpreter to itself."""
         self._first_wave.wait(timeout)
+
+    async def settled(self) -> None:
+        """Wait until no early request is in flight. The cycle fetches a feed of its own only then, so the early
+        requests and the cycle's never exceed `http.concurrency` and `per_host` together."""
+        flying = [f for f in self._all if not f.done()]
+        if flying:
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in flying), return_exceptions=True)
 
     def take(self, state: FeedState, http: Any) -> cf.Future[FetchResult] | None:
         """The early request for this feed, if it was exactly `state` under these settings; each is taken once."""
@@ -199,7 +213,10 @@ def start(home: str | Path | None, requested: Sequence[str], clock: Clock) -> Ea
     """Start the early requests of the home's poll, or None (then the poll fetches everything itself)."""
     if any(name.startswith("MONITOR_") and name not in NOT_SETTINGS for name in os.environ):
         return None
-    root = Path(home or os.environ.get("MONITOR_HOME") or os.getcwd()).expanduser()
+    try:
+        root = Path(home or os.environ.get("MONITOR_HOME") or os.getcwd()).expanduser()
+    except FileNotFoundError:  # the current directory is gone: the command itself says so
+        return None
     config, database = root / "config", root / "db" / "monitor.sqlite3"
     problems: list[str] = []
     settings = read_yaml(config / "monitor.yaml", "monitor.yaml", problems)

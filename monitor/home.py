@@ -40,8 +40,13 @@ class Home:
 
 def locate(option: str | Path | None) -> Home:
     """The home named by --home, else $MONITOR_HOME, else the current directory."""
-    chosen = option or os.environ.get("MONITOR_HOME") or os.getcwd()
-    return Home(Path(chosen).expanduser().resolve())
+    try:
+        chosen = option or os.environ.get("MONITOR_HOME") or os.getcwd()
+        return Home(Path(chosen).expanduser().resolve())
+    except FileNotFoundError:  # os.getcwd(), or resolving a path relative to it, in a directory deleted meanwhile
+        raise NotAHomeError(
+            "the current directory no longer exists: cd somewhere, or give --home PATH"
+        ) from None
 
 
 def require(home: Home) -> Home:

@@ -330,7 +330,12 @@ async def _cycle(
             f.id, f.type, f.url, known.etag, known.last_modified, known.body_hash, f.select, f.max_pages
         )
         started_early = early.take(state, app.settings.http) if early is not None else None
-        fetched = await (asyncio.wrap_future(started_early) if started_early is not None else fetcher.fetch(state))
+        if started_early is not None:
+            fetched = await asyncio.wrap_future(started_early)
+        else:
+            if early is not None:
+                await early.settled()  # the limits hold for the early requests and the cycle's together
+            fetched = await fetcher.fetch(state)
         parsed = None
         if fetched.outcome == "fetched":
             parsed, matched = await parsers.parse(

@@ -7,8 +7,13 @@ import json
 import subprocess
 import sys
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any
 
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
 from monitor.clock import SystemClock
 from monitor.early import EarlyHttp, plan, start
 from monitor.settings import Http
@@ -131,3 +136,16 @@ def test_the_console_script_starts_a_poll_before_parsing_its_arguments(home: Hom
         proc.communicate(timeout=120)
         assert proc.returncode == (0 if "--help" in args else 2)
         assert len(server.requests) == before
+
+
+def test_a_deleted_current_directory_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    for args in (["milestones"], ["poll"]):
+        r = CliRunner().invoke(app, args)
+        assert (r.exit_code, r.stderr) == (
+            2,
+            "error: the current directory no longer exists: cd somewhere, or give --home PATH\n",
+        ), args
