@@ -18,6 +18,7 @@ from . import tracking
 from .app import App
 from .deadlines import VERDICTS
 from .errors import InputError
+from .plan.history import standing
 from .storage import milestones as store
 from .storage.milestones import StatusWrite
 from .views import HistoryRow
@@ -39,12 +40,6 @@ class Record:
 
 def record_after(row: HistoryRow) -> Record:
     return Record(row.to_status, row.on if row.to_status in VERDICTS else None, row.evidence_url)
-
-
-def standing(rows: Sequence[HistoryRow]) -> list[HistoryRow]:
-    """The rows that still stand, oldest first: changes and corrections that no undo has reverted."""
-    undone = {r.refers_to for r in rows if r.kind == "undo"}
-    return [r for r in rows if r.kind != "undo" and r.id not in undone]
 
 
 @dataclass(frozen=True)

@@ -306,12 +306,14 @@ def test_the_change_feed_is_valid_atom(fixed: HomeDir, tmp_path: Path) -> None:
     updated = [e.updated for e in entries]
     assert updated == sorted(updated, reverse=True)  # newest first
     first = entries[0]
-    assert first.id == "tag:monitor,2025:kr-fund-payments/change/2026-07-01T15:00:00.000000Z"
+    newest = fixed.json("history")[0]  # type: ignore[index]
+    assert first.id == f"tag:monitor,2025:kr-fund-payments/change/{newest['id']}"  # type: ignore[index]
+    assert len({e.id for e in entries}) == len(entries)  # one id per history row
     assert first.title.endswith(": pending → missed") and first.author == "analyst <a@example.org>"
     assert first.link == "milestones/kr-fund-payments.html"
     assert all(e.id.startswith("tag:monitor,2025:") and e.title and e.updated and e.link for e in entries)
     assert all((out / e.link).is_file() for e in entries)
-    jp = next(e for e in entries if e.id.startswith("tag:monitor,2025:jp-minerals-ministerial/change/2026-03-25"))
+    jp = next(e for e in entries if e.id.startswith("tag:monitor,2025:jp-minerals-ministerial/change/"))
     assert {link.href for link in jp.links} == {"milestones/jp-minerals-ministerial.html",
                                                 "https://news.example.org/jp-ministerial"}
 
@@ -489,3 +491,19 @@ def test_status_phrases() -> None:
     assert content.status_phrase(v(status="missed", status_on=dt.date(2026, 1, 2), deadline_state="late")) == (
         "missed on 2026-01-02"
     )
+
+
+def test_corrections_and_undos_are_shown_as_such(home: HomeDir, tmp_path: Path) -> None:
+    """The report and the digest read the history as the CLI does: an amended date is a correction, not news."""
+    assert home.cli("complete", "kr-final-text", "--on", "2025-11-13").exit_code == 0
+    assert home.cli("amend", "kr-final-text", "--on", "2025-11-14").exit_code == 0
+    out = tmp_path / "site"
+    assert home.cli("report", "--out", str(out)).exit_code == 0
+    page = (out / "milestones" / "kr-final-text.html").read_text(encoding="utf-8")
+    assert "<em>correction of #1:</em>" in page
+    feed = feedparser.parse((out / "changes.xml").read_bytes())
+    assert [e.title.split(": ", 1)[1] for e in feed.entries] == ["correction of #1: complete → complete", "pending → complete"]
+    preview = tmp_path / "digest"
+    assert home.cli("digest", "--preview", str(preview), "--to", "analyst@example.org").exit_code == 0
+    (text,) = [p.read_text(encoding="utf-8") for p in preview.iterdir() if p.suffix == ".txt"]
+    assert "correction of #1: complete → complete on 14 Nov 2025" in " ".join(text.split())

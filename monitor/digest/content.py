@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from ..plan.deliveries import Window  # (start, end] in UTC: the delivery planner's type
+from ..plan.history import kind_phrase
 from ..views import HistoryRow, MatchView, MilestoneView
 from ..wording import days_phrase, plural
 
@@ -143,6 +144,7 @@ class ChangeLine:
     by: str
     note: str | None
     evidence_url: str | None
+    kind: str = ""  # "correction of #3", "undo of #5" (plan.history.kind_phrase); "" for a change
 
 
 @dataclass(frozen=True)
@@ -329,6 +331,7 @@ def build_digest(recipient: Recipient, window: Window, state: DigestState, optio
             by=h.by,
             note=h.note,
             evidence_url=h.evidence_url,
+            kind=kind_phrase(h.kind, h.refers_to),
         )
         for h in sorted(state.changes, key=lambda h: h.recorded_at, reverse=True)
         if h.milestone in by_id and h.recorded_at in window

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from ..deadlines import VERDICTS, Progress, deadline
+from ..plan.history import in_effect
 from ..views import HistoryRow
 from .state import ReportState, week_start
 from .text import shorten
@@ -306,9 +307,10 @@ SERIES = (("met", "met"), ("late", "late"), ("overdue", "overdue"))
 
 
 def progress_on(changes: Sequence[HistoryRow], day: dt.date) -> Progress:
-    """A milestone's status on `day` as its history tells it now: of the changes dated on or before `day`, the
-    one recorded last (so a completion entered late, with an earlier date, counts from that date)."""
-    known = [h for h in changes if h.on <= day]
+    """A milestone's status on `day` as its history tells it now: of the rows in effect (plan.history: not undone,
+    not corrected) dated on or before `day`, the one recorded last (so a completion entered late, with an earlier
+    date, counts from that date; an amended one from its corrected date; an undone one not at all)."""
+    known = [h for h in in_effect(changes) if h.on <= day]
     if not known:
         return Progress()
     last = max(known, key=lambda h: h.recorded_at)

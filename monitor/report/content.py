@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..deadlines import DEADLINE_STATES, STATUSES
 from ..definitions import AgreementDef, MilestoneDef
+from ..plan.history import kind_phrase
 from ..views import HistoryRow, MatchView, MilestoneDetail, MilestoneView
 from ..wording import days_phrase, plural
 from . import charts
@@ -214,6 +215,11 @@ class Change:
     to_label: str
     evidence_url: str | None
 
+    @property
+    def kind(self) -> str:
+        """"correction of #3", "undo of #5", or "" for a change (plan.history.kind_phrase)."""
+        return kind_phrase(self.row.kind, self.row.refers_to)
+
 
 @dataclass(frozen=True)
 class SourceLink:
@@ -316,13 +322,10 @@ class ChangeFeed:
     entries: tuple[Entry, ...]
 
 
-def _stamp(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def entry_id(h: HistoryRow) -> str:
-    """A status change's id: its milestone and the instant it was recorded, which never change."""
-    return f"{TAG}{h.milestone}/change/{_stamp(h.recorded_at)}"
+    """A history row's id: its milestone and its number in the history, which never change (two rows recorded
+    at the same instant, as under a pinned clock, still differ)."""
+    return f"{TAG}{h.milestone}/change/{h.id}"
 
 
 def change_feed(state: ReportState, limit: int = CHANGES_IN_FEED) -> ChangeFeed:
@@ -331,6 +334,9 @@ def change_feed(state: ReportState, limit: int = CHANGES_IN_FEED) -> ChangeFeed:
     entries = []
     for h in state.history[:limit]:
         change = f"{STATUS_LABELS.get(h.from_status, h.from_status)} → {STATUS_LABELS.get(h.to_status, h.to_status)}"
+        kind = kind_phrase(h.kind, h.refers_to)
+        if kind:  # a correction or an undo says so, never passes for news
+            change = f"{kind}: {change}"
         parts = [f"{h.milestone}: {change} on {h.on.isoformat()}."]
         if h.note:
             parts.append(f"Note: {h.note}")
