@@ -40,6 +40,15 @@ class App:
     def local_date(self, when: dt.datetime) -> dt.date:
         return local_date(when, self.config.settings.timezone)
 
+    def report_dir(self) -> Path | None:
+        """`report.out` as a path (a relative one is taken from the home, as the database file is), or None when
+        it is not set: where `monitor report` and the daemon write the published site."""
+        out = self.config.settings.report.out
+        if not out:
+            return None
+        path = Path(out).expanduser()
+        return path if path.is_absolute() else self.config.home.path / path
+
     def close(self) -> None:
         self.db.dispose()
 

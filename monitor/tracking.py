@@ -110,7 +110,7 @@ def views(app: App, state: Reading | None = None) -> list[MilestoneView]:
     return [_view(app, m, state) for m in app.definitions.milestones]
 
 
-def _many(value: str | Sequence[str] | None) -> list[str]:
+def many(value: str | Sequence[str] | None) -> list[str]:
     """An option given once, repeated, or as a comma-separated list: its values, blanks dropped."""
     if value is None:
         return []
@@ -159,20 +159,20 @@ def list_milestones(
     (overdue ones are `deadline_state="overdue"`). `sort`: one of SORTS, default config order. Raises InputError
     naming an unknown agreement, country, status, deadline state or sort."""
     defs = app.definitions
-    agreements = _many(agreement)
+    agreements = many(agreement)
     known_agreements = [a.id for a in defs.agreements]
     for a in agreements:
         if a not in known_agreements:
             raise unknown_id("agreement", a, known_agreements)
-    statuses = [check_status(s) for s in _many(status)]
-    states = _many(deadline_state)
+    statuses = [check_status(s) for s in many(status)]
+    states = many(deadline_state)
     for d in states:
         if d not in deadlines.DEADLINE_STATES:
             raise InputError(f"unknown deadline state {d!r} (one of: {', '.join(deadlines.DEADLINE_STATES)})")
-    countries = [c.upper() for c in _many(country)]
+    countries = [c.upper() for c in many(country)]
     if countries:
         parties = {p for a in defs.agreements for p in a.parties}
-        for cc, given in zip(countries, _many(country), strict=True):
+        for cc, given in zip(countries, many(country), strict=True):
             if cc not in parties:
                 raise InputError(f"unknown country {given!r} (tracked: {', '.join(sorted(parties))})")
     if due_within is not None and (isinstance(due_within, bool) or due_within < 0):

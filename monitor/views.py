@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 if TYPE_CHECKING:  # matching is not imported to list milestones (start-up stays fast)
     from .match.engine import Explanation
 
+FAILING_AFTER = 3  # consecutive failed checks that make a source "failing" (SPEC §7): digests, report, feeds
+
 _KEY = "json"
 _INLINE = "json_inline"
 HIDDEN: Final[Mapping[str, Any]] = MappingProxyType({_KEY: None})  # the field is not in the document

@@ -295,9 +295,7 @@ def test_status_after_runs_and_the_report_row(home: HomeDir) -> None:
     written: list[Path] = []
 
     def report(app: App) -> JobResult:
-        from monitor.daemon.jobs import report_dir
-
-        out = report_dir(app)
+        out = app.report_dir()
         assert out is not None
         written.append(out)
         return JobResult(f"written to {out}")

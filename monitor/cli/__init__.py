@@ -32,8 +32,13 @@ class HomeAnywhere(TyperGroup):
         _lend(self, lent)
 
 
+NOT_LENT = ("init", "demo")  # they make their own home (init PATH) or a temporary one: no --home to take
+
+
 def _lend(group: Any, option: Any) -> None:
-    for command in getattr(group, "commands", {}).values():
+    for name, command in getattr(group, "commands", {}).items():
+        if name in NOT_LENT:
+            continue
         if not any(p.name == option.name for p in command.params):
             command.params.append(option)
         _lend(command, option)

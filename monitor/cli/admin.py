@@ -77,9 +77,10 @@ def db_upgrade(ctx: typer.Context) -> None:
     """
     from ..clock import clock_from_env
     from ..setup import upgrade_home
+    from .safe import visible
 
     done = upgrade_home(home_option(ctx), clock_from_env())
     if done.changed:
-        typer.echo(f"database {done.database} upgraded from {done.before or 'empty'} to {done.after}")
+        typer.echo(visible(f"database {done.database} upgraded from {done.before or 'empty'} to {done.after}"))
     else:
-        typer.echo(f"database {done.database} is already at revision {done.after}")
+        typer.echo(visible(f"database {done.database} is already at revision {done.after}"))

@@ -27,8 +27,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
-    """Repeated options and a,b lists, as one tuple of values."""
-    return tuple(v for value in values or () for v in value.split(",") if v)
+    """Repeated options and a,b lists, as one tuple of values (read as every listing reads them)."""
+    from ..tracking import many
+
+    return tuple(many(values))
 
 
 @subscribers_app.command("add")

@@ -30,12 +30,12 @@ def report(ctx: typer.Context, out: Out = None) -> None:
     Example: monitor report --out /srv/www/monitor
     """
     from ..errors import InputError
-    from ..report import configured_out, write_report
+    from ..report import write_report
     from ..wording import plural
     from .output import console
 
     def run(app: App) -> ReportResult:
-        target = out if out is not None else configured_out(app)
+        target = out if out is not None else app.report_dir()
         if target is None:
             raise InputError("no --out DIR given and report.out is not set in config/monitor.yaml")
         return write_report(app, target.expanduser())
@@ -70,4 +70,6 @@ def export(ctx: typer.Context, format_: Format, out: Out = None) -> None:
         sys.stdout.buffer.flush()
         return
     write_export(out.expanduser(), data)
-    typer.echo(f"wrote {out}")
+    from .safe import visible
+
+    typer.echo(visible(f"wrote {out}"))

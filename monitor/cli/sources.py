@@ -185,6 +185,7 @@ def feeds(ctx: typer.Context, as_json: Json = False) -> None:
     from rich.text import Text
 
     from ..storage import feeds as feed_store
+    from ..views import FAILING_AFTER
     from .fit import Col, fitted
     from .output import console, emit_json, fmt
 
@@ -195,7 +196,7 @@ def feeds(ctx: typer.Context, as_json: Json = False) -> None:
     out = console()
     cells: list[list[Cell]] = []
     for r in rows:
-        style = "bold red" if r.consecutive_failures >= 3 else "red" if r.consecutive_failures else ""
+        style = "bold red" if r.consecutive_failures >= FAILING_AFTER else "red" if r.consecutive_failures else ""
         cells.append(
             [
                 r.id,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..app import App
@@ -80,18 +79,12 @@ def digest_result(report: DigestRunReport) -> JobResult:
 def report_job(app: App) -> JobResult:
     from ..report import write_report
 
-    out = report_dir(app)
+    out = app.report_dir()
     if out is None:
         return JobResult("report.out is not set: nothing written")
     written = write_report(app, out)
     return JobResult(f"{plural(len(written.files), 'file')} written to {out}", totals={"out": str(out)})
 
-
-def report_dir(app: App) -> Path | None:
-    """`report.out` as a path (a relative one is taken from the home), as `monitor report` reads it."""
-    from ..report import configured_out
-
-    return configured_out(app)
 
 
 def default_jobs() -> dict[str, Job]:

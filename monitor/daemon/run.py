@@ -48,7 +48,7 @@ from ..storage import jobs as job_store
 from ..storage import locks
 from ..storage.sync import sync
 from .events import Event, JobEnded, Notice, Planned, Reloaded, Started, Stopped
-from .jobs import Job, JobResult, default_jobs, report_dir
+from .jobs import Job, JobResult, default_jobs
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM)
 
@@ -303,7 +303,7 @@ class Daemon:
         """Run one job (APScheduler's job function, called by run_job in the main thread), record and report it;
         after a poll, the report. Nothing it raises reaches APScheduler: a failed job is an event, not an error."""
         self._run_one(name)
-        if name == "poll" and self._stop is None and report_dir(self.app) is not None:
+        if name == "poll" and self._stop is None and self.app.report_dir() is not None:
             self._run_one("report")
 
     def _run_one(self, name: str) -> None:

@@ -11,7 +11,6 @@ from ..app import App
 from ..storage import jobs as job_store
 from ..storage import locks
 from ..storage.jobs import DaemonInfo, JobRunInfo
-from .jobs import report_dir
 
 AFTER_POLL = "after each poll"
 
@@ -46,7 +45,7 @@ def daemon_status(app: App) -> DaemonStatus:
             getattr(settings.schedule, name), tz, now))
         for name in schedule.JOBS
     ]
-    reporting = report_dir(app) is not None
+    reporting = app.report_dir() is not None
     if reporting or "report" in last:
         rows.append(JobStatus("report", AFTER_POLL if reporting else "off", last.get("report"), None))
     return DaemonStatus(

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 from ..plan.deliveries import Window  # (start, end] in UTC: the delivery planner's type
 from ..plan.history import kind_phrase
-from ..views import HistoryRow, MatchView, MilestoneView
+from ..views import FAILING_AFTER, HistoryRow, MatchView, MilestoneView
 from ..wording import days_phrase, plural
 
-FAILING_AFTER = 3  # consecutive failed checks before a source is reported
 SHOWN_STATES = ("new", "confirmed")  # dismissed evidence is a reviewer's "no": not news
 
 

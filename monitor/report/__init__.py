@@ -18,7 +18,7 @@ from .exports import FORMATS, export_bytes
 from .site import ReportResult, environment, publish, render_site, write_atomic
 from .state import read_state
 
-__all__ = ["FORMATS", "ReportResult", "configured_out", "export", "write_export", "write_report"]
+__all__ = ["FORMATS", "ReportResult", "export", "write_export", "write_report"]
 
 
 def write_report(app: App, out_dir: Path) -> ReportResult:
@@ -38,15 +38,6 @@ def write_report(app: App, out_dir: Path) -> ReportResult:
         events=sum(1 for v in state.views if v.due is not None),
         changes=min(len(state.history), CHANGES_IN_FEED),
     )
-
-
-def configured_out(app: App) -> Path | None:
-    """`report.out` from config/monitor.yaml as a path (relative to the home), or None when it is not set."""
-    out = app.settings.report.out
-    if not out:
-        return None
-    path = Path(out).expanduser()
-    return path if path.is_absolute() else app.config.home.path / path
 
 
 def export(app: App, fmt: str) -> bytes:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from ..deadlines import DEADLINE_STATES, STATUSES
 from ..definitions import AgreementDef, MilestoneDef
 from ..plan.history import kind_phrase
-from ..views import HistoryRow, MatchView, MilestoneDetail, MilestoneView
+from ..views import FAILING_AFTER, HistoryRow, MatchView, MilestoneDetail, MilestoneView
 from ..wording import days_phrase, plural
 from . import charts
 from .state import EVIDENCE_SHOWN, ReportState
@@ -31,7 +31,6 @@ STATE_LABELS = {
 }
 SOFT_STATES = ("upcoming", "due_soon", "overdue")  # where a soft target reads differently from a commitment
 CHANGES_IN_FEED = 100  # status changes in changes.xml
-FAILING = 3  # consecutive failures that make a source worth naming, as in the digests (SPEC §7)
 TAG = "tag:monitor,2025:"  # the authority and date of every id the report mints (RFC 4151)
 
 
@@ -196,7 +195,9 @@ def index(state: ReportState) -> Index:
         sources=SourceSummary(
             total=len(state.feeds),
             failing=tuple(
-                (f.title or f.id, f.consecutive_failures) for f in state.feeds if f.consecutive_failures >= FAILING
+                (f.title or f.id, f.consecutive_failures)
+                for f in state.feeds
+                if f.consecutive_failures >= FAILING_AFTER
             ),
             last_checked=local_time(max(checked), state.timezone) if checked else None,
         ),

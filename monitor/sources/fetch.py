@@ -1,6 +1,7 @@
-"""Fetching with httpx: bounded concurrency overall and per host, timeouts, bounded redirects that stay on the
-feed's host, conditional GET, Retry-After, and a body cap that counts decompressed bytes. FeedState in,
-FetchResult out; nothing stored, nothing raised for anything a server sends."""
+"""Fetching over sources/http1.py (asyncio streams and h11, connections kept alive per origin; httpx only parses
+URLs): bounded concurrency overall and per host, timeouts, bounded redirects that stay on the feed's host,
+conditional GET, Retry-After, and a body cap that counts decompressed bytes. FeedState in, FetchResult out;
+nothing stored, nothing raised for anything a server sends."""
 
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ def megabytes(n: int) -> str:
 
 
 class Fetcher:
-    """One per poll cycle: an httpx client per host (small pools are cheap per request), a global limit."""
+    """One per poll cycle: one HTTP/1.1 client keeping connections alive per origin, a global limit and one per
+    host."""
 
     def __init__(
         self,

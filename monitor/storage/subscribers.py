@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..views import SubscriberView
-from .engine import Database
+from .engine import SUBSCRIBERS_LOCK, Database, serialise
 from .schema import DigestDelivery, Subscriber
 
 
@@ -118,6 +118,9 @@ def upsert(db: Database, wanted: SubscriberIn, now: dt.datetime) -> tuple[Subscr
         "unsubscribed_at": None,
     }
     with db.write() as s:
+        # one adder at a time: two adds of one address in different cases (Ana@, ana@) must not both insert, and
+        # FOR UPDATE locks nothing when no row exists yet
+        serialise(s, SUBSCRIBERS_LOCK)
         found = s.scalars(select(Subscriber).where(_same_address(wanted.email)).with_for_update()).first()
         before = _views(s, [Subscriber.id == found.id])[0] if found is not None else None
         if found is None:
