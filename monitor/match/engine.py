@@ -657,9 +657,10 @@ SNIPPET = 240
 def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
     """About 240 characters of the item's text around its densest cluster of matched terms, whole words."""
     text = item.text or item.title
+    low = text.lower()  # once, not once per term
     spans = []
     for t in terms:
-        for start, _ in term_spans(t, text):
+        for start, _ in term_spans(t, text, low=low):
             spans.append(start)
             if len(spans) > 200:
                 break
@@ -677,7 +678,7 @@ def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
 
 
 def term_spans(
-    term: Term, text: str, sides: Sequence[Sequence[Term]] | None = None
+    term: Term, text: str, sides: Sequence[Sequence[Term]] | None = None, low: str | None = None
 ) -> Iterator[tuple[int, int]]:
     """Where `term` occurs in `text` as written, in order (at most a few hundred places).
 
@@ -702,7 +703,7 @@ def term_spans(
     if term.kind == "amount":
         yield from ((a.start, a.end) for a in find_amounts(text) if a.canonical == term.text)
         return
-    low = text.lower()
+    low = text.lower() if low is None else low  # the caller's, when it looks for many terms in one text
     if term.kind == "regex" or len(low) != len(text) or not term.text.isascii():
         yield from compile_terms((term,), ignore_case=True).spans(text)
         return
