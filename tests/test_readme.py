@@ -5,7 +5,8 @@ The convention (README, "For contributors" → "The README is tested"):
 - ```console blocks are run, in README order, as one session, like a reader following the README from the top. A
   line starting `$ ` is a command; the lines after it, up to the next command, are output that must appear, in that
   order, among the lines the command printed (`...` inside a line matches any text; a line that is only `...` just
-  marks lines left out). A command exits 0 unless its comment starts `# exit N`. `VAR=value` before a command, and
+  marks lines left out; a space matches any white space, line ends included, as a long temporary $HOME wraps
+  lines where `~` would not). A command exits 0 unless its comment starts `# exit N`. `VAR=value` before a command, and
   `export`, `unset` and `cd`, work as in a shell. `monitor` commands run in-process through the typer app; any other
   command (and a `monitor` command that needs a pipe, a redirection or an expansion) runs in /bin/sh.
 - ```yaml blocks must parse. One whose info string says `apply=PATH` is also merged into PATH (relative to the
@@ -329,7 +330,7 @@ class Session:
             for w in words[1:]:
                 name, _, value = w.partition("=")
                 if words[0] == "export":
-                    self.env[name] = value
+                    self.env[name] = self.expand(value)
                 else:
                     self.env.pop(name, None)
             return 0, ""
