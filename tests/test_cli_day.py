@@ -299,7 +299,7 @@ def test_home_after_the_command(home: HomeDir, tmp_path: Path) -> None:
     assert home.json("history")[0]["note"] == "--home"  # type: ignore[index]
 
 
-def test_shell_completion(home: HomeDir, tmp_path: Path) -> None:
+def test_shell_completion(home: HomeDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def complete(words: str) -> list[str]:
         env = {"_MONITOR_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
         r = CliRunner().invoke(app, [], env={**home.env, **env}, prog_name="monitor")
@@ -317,6 +317,12 @@ def test_shell_completion(home: HomeDir, tmp_path: Path) -> None:
     assert complete("monitor milestones --deadline o") == ["overdue"]
     assert complete("monitor milestones --sort a") == ["agreement"]
     assert complete("monitor show --home /no/such/home jp-m") == []
+    # typer finds the shell from the parent process: the test says it is bash, whatever shell started pytest
+    import typer._completion_shared
+    import typer.completion
+
+    monkeypatch.setattr(typer.completion, "_get_shell_name", lambda: "bash")
+    monkeypatch.setattr(typer._completion_shared, "_get_shell_name", lambda: "bash")
     r = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="monitor")
     assert r.exit_code == 0 and "_MONITOR_COMPLETE=complete_bash" in r.stdout
     r = CliRunner().invoke(app, ["--install-completion", "bash"], env={"HOME": str(tmp_path)}, prog_name="monitor")

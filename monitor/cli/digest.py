@@ -216,8 +216,10 @@ def digest(
         if not report.results:
             out.print(f"no active {frequency} subscribers")
         elif not report.test:
+            from ..wording import plural
+
             out.print(
-                f"{len(report.results)} subscribers: {report.sent} sent, {report.empty} empty, "
+                f"{plural(len(report.results), 'subscriber')}: {report.sent} sent, {report.empty} empty, "
                 f"{report.failed} failed, {report.skipped} skipped"
             )
     if report.failed:

@@ -213,13 +213,13 @@ def feeds(ctx: typer.Context, as_json: Json = False) -> None:
     disabled = sum(1 for r in rows if not r.enabled)
     cols = [
         Col("id"),
-        Col("on", hide_below=0 if disabled else 10**9),
-        Col("type", hide_below=100),
+        Col("on", hide_below=0 if disabled else 10**9, keep=False),
+        Col("type", hide_below=100, keep=False),
         Col("last checked"),
-        Col("last success", hide_below=100),
-        Col("HTTP", "num", hide_below=120),
+        Col("last success", hide_below=100, keep=False),
+        Col("HTTP", "num", hide_below=120, keep=False),
         Col("fails", "num"),
-        Col("items", "num"),
+        Col("items", "num", hide_below=1, keep=False),
         Col("last error", "text"),
     ]
     from ..wording import plural
