@@ -22,7 +22,7 @@ from .amounts import find_amounts, with_amounts
 from .normalize import normalize
 from .rules import MatchRule, MilestoneRule
 from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
-from .terms import HAN, Bounded, Term, compile_terms, has_spaceless
+from .terms import HAN, HAN_CHAR, Bounded, Term, compile_terms, has_spaceless
 
 TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
@@ -52,7 +52,6 @@ _SEPARATORS = _separators()
 _HAN_EDGE = re.compile(
     rf"(?<=[{HAN}])(?=[\u3040-\u30ff\uac00-\ud7af])|(?<=[\u3040-\u30ff\uac00-\ud7af])(?=[{HAN}])"
 )
-_HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 def match_form(text: str) -> str:
@@ -68,7 +67,7 @@ def words_of(text: str) -> list[str]:
         folded = text.lower()
     else:
         folded = unicodedata.normalize("NFKC", text).casefold()
-        if _HAN_CHAR.search(folded):
+        if HAN_CHAR.search(folded):
             folded = _HAN_EDGE.sub(" ", folded)
     return folded.translate(_SEPARATORS).split()
 
@@ -129,17 +128,6 @@ class Explanation:
     hits: tuple[TermHit, ...]
     signal: SignalReason
 
-    def lines(self) -> list[str]:
-        """One line per hit, then the signal's reason."""
-        if not self.matches_now:
-            return ["the current rules no longer match this item"]
-        out = [
-            f"{h.group}: {h.term!r} in the {h.field}"
-            + (f" at {h.start}-{h.end}: {h.matched!r}" if h.start is not None else "")
-            for h in self.hits
-        ]
-        return [*out, f"signal {self.signal.describe()}"]
-
     def summary(self) -> str:
         """One line: each group's first hit (the title's, if any), then the signal's reason."""
         if not self.matches_now:
@@ -180,6 +168,10 @@ class _Rule:
     written: Mapping[int, str]  # term id -> the term as written in this rule ("@japan" for Tokyo)
     not_before: dt.date | None  # an item published before this is not evidence (an earlier deal)
     plain_groups: tuple[frozenset[int], ...] = ()  # the groups without a lazy term: checked before any lazy one
+
+    def dated_out(self, published: dt.date | None) -> bool:
+        """Published before the rule's date floor: not evidence for it."""
+        return self.not_before is not None and published is not None and published < self.not_before
 
 
 class _Forms:
@@ -251,7 +243,7 @@ class Matcher:
             if allowed is not None and mid not in allowed:
                 continue
             rule = self._rules[mid]
-            if rule.not_before is not None and item.published is not None and item.published < rule.not_before:
+            if rule.dated_out(item.published):
                 continue
             if rule.lazy_ids and not rule.lazy_ids <= done:
                 if any(g.isdisjoint(hits) for g in rule.plain_groups):
@@ -319,11 +311,17 @@ class Matcher:
         in_title: set[int],
         signal_cache: SignalCache,
     ) -> MatchResult:
-        used = sorted({tid for g in rule.groups for tid in g if tid in hits})
+        used, snippet, reason = self._evidence(item, rule, hits, signal_cache)
         terms = tuple(dict.fromkeys(self._terms[t].source for t in used))
-        snippet = make_snippet(item, self._placed(used))
-        reason = decide_signal_reason(item.title, snippet, rule.signals, signal_cache)
         return MatchResult(rule.milestone, score, terms, reason.signal, snippet, bool(in_title.intersection(used)))
+
+    def _evidence(
+        self, item: ItemText, rule: _Rule, hits: set[int], signal_cache: SignalCache
+    ) -> tuple[list[int], str, SignalReason]:
+        """The rule's terms that occurred, the snippet cut around them, and the signal read from title and snippet."""
+        used = sorted({tid for g in rule.groups for tid in g if tid in hits})
+        snippet = make_snippet(item, self._placed(used))
+        return used, snippet, decide_signal_reason(item.title, snippet, rule.signals, signal_cache)
 
     def _sides(self, tid: int) -> tuple[tuple[Term, ...], ...] | None:
         lazy = self._lazy.get(tid)
@@ -350,8 +348,7 @@ class Matcher:
         forms = _Forms(item)
         self._check_lazy(rule.lazy_ids, forms, in_title, in_body, hits)
         score = self._score(rule, hits, in_title)
-        dated_out = rule.not_before is not None and item.published is not None and item.published < rule.not_before
-        matches_now = score is not None and score >= self.threshold and not dated_out
+        matches_now = score is not None and score >= self.threshold and not rule.dated_out(item.published)
         out: list[TermHit] = []
         for name, group in zip(rule.group_names, rule.groups, strict=True):
             for tid in sorted(group & hits):
@@ -370,8 +367,7 @@ class Matcher:
                         out.append(TermHit(shown, name, fname, None, None, ""))
                     else:
                         out.append(TermHit(shown, name, fname, span[0], span[1], text[span[0] : span[1]]))
-        snippet = make_snippet(item, self._placed(sorted({h for g in rule.groups for h in g if h in hits})))
-        reason = decide_signal_reason(item.title, snippet, rule.signals)
+        _, _, reason = self._evidence(item, rule, hits, {})
         return Explanation(matches_now, score or 0.0, tuple(out), reason)
 
 
@@ -584,8 +580,6 @@ def acronym_spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
             ):
                 found.append((at, end))
             at = low.find(form, at + 1)
-        if len(term.text) == 1:
-            break
     yield from sorted(set(found))
 
 

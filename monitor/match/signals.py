@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .normalize import normalize
-from .terms import Bounded, Term, compile_terms, spaceless
+from .terms import Bounded, Term, compile_terms, has_spaceless
 
 NEGATORS = frozenset(
     "not no never yet without failed fails fail hasn't haven't isn't aren't wasn't weren't won't didn't doesn't "
@@ -136,7 +136,7 @@ SignalCache = dict[tuple[int, str], _Found | None]  # one item's verdicts of the
 
 def _negation(text: str, start: int, end: int) -> str | None:
     """The word that negates (or puts in the future) the completion word at text[start:end], or None."""
-    if spaceless(text[start:end]):
+    if has_spaceless(text[start:end]):
         before = text[max(0, start - CJK_WINDOW) : start]
         after = text[end : end + CJK_WINDOW]
         for w in CJK_BEFORE_NEAR:

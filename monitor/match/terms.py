@@ -37,35 +37,26 @@ REGEX_TIMEOUT_S = 0.1  # per search of one text: a regular expression from confi
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # a character class body
 
 
-_HAN_ONE = re.compile(f"[{HAN}]")
+HAN_CHAR = re.compile(f"[{HAN}]")  # one Han character
 
 
 def single_han(text: str) -> bool:
     """One Han character: a term found only where no other Han character touches it."""
-    return len(text) == 1 and _HAN_ONE.fullmatch(text) is not None
+    return len(text) == 1 and HAN_CHAR.fullmatch(text) is not None
 
 
-def spaceless(text: str) -> bool:
+# Thai and Lao, Myanmar, Hangul jamo, Khmer, kana, Hangul compatibility jamo, katakana extensions, Han
+# (extension A and the main block), Hangul syllables, Han compatibility
+_SPACELESS_RX = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+
+
+def has_spaceless(text: str) -> bool:
     """Whether `text` holds a script whose words are not separated by spaces (Han, kana, Hangul, Thai, Lao,
-    Khmer, Myanmar): such a term is found as a substring, not as a whole word."""
-    return any(_spaceless_char(c) for c in text)
-
-
-def _spaceless_char(c: str) -> bool:
-    o = ord(c)
-    return (
-        0x3040 <= o <= 0x30FF  # hiragana, katakana
-        or 0x3400 <= o <= 0x4DBF  # Han extension A
-        or 0x4E00 <= o <= 0x9FFF  # Han
-        or 0xAC00 <= o <= 0xD7AF  # Hangul syllables
-        or 0x1100 <= o <= 0x11FF  # Hangul jamo
-        or 0x3130 <= o <= 0x318F  # Hangul compatibility jamo
-        or 0x0E00 <= o <= 0x0EFF  # Thai, Lao
-        or 0x1780 <= o <= 0x17FF  # Khmer
-        or 0x1000 <= o <= 0x109F  # Myanmar
-        or 0xF900 <= o <= 0xFAFF  # Han compatibility
-        or 0x31F0 <= o <= 0x31FF  # katakana extensions
-    )
+    Khmer, Myanmar): such a term is found as a substring, not as a whole word. ASCII text is answered at once."""
+    return not text.isascii() and _SPACELESS_RX.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -79,7 +70,7 @@ class Term:
     @cached_property
     def substring(self) -> bool:
         """Found anywhere, not as a whole word (a script without spaces between words)."""
-        return self.kind in ("phrase", "prefix") and spaceless(self.text) and not self.lone_han
+        return self.kind in ("phrase", "prefix") and has_spaceless(self.text) and not self.lone_han
 
     @cached_property
     def lone_han(self) -> bool:
@@ -260,10 +251,6 @@ class Bounded:
                 return mo.span()
         return self.extra.first(text) if self.extra is not None else None
 
-    def starts(self, text: str) -> Iterator[int]:
-        """Where it occurs in `text`, in order; a timeout ends the list."""
-        return (start for start, _ in self.spans(text))
-
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """(start, end) of each occurrence in `text`, in order; a timeout ends the list."""
         sources = [self._spans(text)]
@@ -287,17 +274,6 @@ class Bounded:
                 yield mo.span()
         except TimeoutError:
             return
-
-
-_SPACELESS_RX = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-)
-
-
-def has_spaceless(text: str) -> bool:
-    """Whether `text` has a character of a script without spaces between words (ASCII text at once)."""
-    return not text.isascii() and _SPACELESS_RX.search(text) is not None
 
 
 @lru_cache(maxsize=4096)
