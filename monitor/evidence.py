@@ -10,11 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .app import App
+from .choices import check_ids, check_words, distinct
 from .deadlines import VERDICTS
-from .errors import InputError, unknown_id
 from .match.engine import ItemText, Matcher, build_matcher
-from .match.stories import canonical_link, headline_key
-from .matching import Matched, MatchSpec
+from .matching import Matched, MatchSpec, matched
 from .storage import evidence_reads
 from .storage import matches as store
 from .storage import milestones as milestone_store
@@ -56,19 +55,11 @@ def _run(
         batch = []
         for item in rows:
             pre = found.get((item.feed_id, item.content_hash)) if found else None
-            if pre is not None:
-                batch.append(store.ItemMatches(item, pre.results, pre.story_key, pre.story_title))
-                continue
-            if matcher is None:
-                matcher = matcher_for(app)
-            batch.append(
-                store.ItemMatches(
-                    item,
-                    matcher.match(ItemText(item.title, item.text, item.published.date()), allowed),
-                    canonical_link(item.link),
-                    headline_key(item.title),
-                )
-            )
+            if pre is None:
+                if matcher is None:
+                    matcher = matcher_for(app)
+                pre = matched(matcher, item, allowed)
+            batch.append(store.ItemMatches(item, pre.results, pre.story_key, pre.story_title))
         counts = store.record(app.db, batch, scope, app.now())
         total += len(rows)
         added += counts.added
@@ -101,12 +92,8 @@ def match_pending(
 
 def _milestones(app: App, milestone: str | Sequence[str] | None) -> list[str]:
     """The milestone ids an option named (one, several, or "a,b"), each checked; [] when none was given."""
-    given = [] if milestone is None else [milestone] if isinstance(milestone, str) else list(milestone)
-    wanted = list(dict.fromkeys(p.strip() for g in given for p in g.split(",") if p.strip()))
-    ids = [m.id for m in app.definitions.milestones]
-    for milestone_id in wanted:
-        if milestone_id not in ids:
-            raise unknown_id("milestone", milestone_id, ids)
+    wanted = distinct(milestone)
+    check_ids(wanted, [m.id for m in app.definitions.milestones], "milestone")
     return wanted
 
 
@@ -123,11 +110,8 @@ def rematch(app: App, milestone_id: str | Sequence[str] | None = None) -> Rematc
 
 
 def _words(value: str | Sequence[str] | None, known: Sequence[str], what: str) -> list[str]:
-    given = [] if value is None else [value] if isinstance(value, str) else list(value)
-    words = list(dict.fromkeys(p.strip() for g in given for p in g.split(",") if p.strip()))
-    for w in words:
-        if w not in known:
-            raise InputError(f"unknown {what} {w!r} (one of: {', '.join(known)})")
+    words = distinct(value)
+    check_words(words, known, what)
     return words
 
 

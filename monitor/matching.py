@@ -87,12 +87,15 @@ def match_items(spec: MatchSpec, items: Sequence[Matchable]) -> tuple[Matched, .
     if _built is None or _built[0] != spec.token:
         _built = (spec.token, spec.build())
     matcher = _built[1]
-    return tuple(
-        Matched(
-            i.content_hash,
-            tuple(matcher.match(ItemText(i.title, i.text, i.published.date()), spec.scope)),
-            canonical_link(i.link),
-            headline_key(i.title),
-        )
-        for i in items
+    return tuple(matched(matcher, i, spec.scope) for i in items)
+
+
+def matched(matcher: Matcher, item: Matchable, scope: frozenset[str]) -> Matched:
+    """One item's matches among the milestones in `scope`, and the story it tells (where it and its copies meet):
+    the one way both the parse workers and the monitor process match an item."""
+    return Matched(
+        item.content_hash,
+        tuple(matcher.match(ItemText(item.title, item.text, item.published.date()), scope)),
+        canonical_link(item.link),
+        headline_key(item.title),
     )

@@ -143,10 +143,11 @@ def review_many(
             if change is not None:
                 changed, status_message = tracking.record_change(tx, app, change)
             judged.append(_Judged(match_id, milestone_id, before, state, change, changed, status_message, caveat))
-    return [_result(app, j) for j in judged]
+    now = tracking.read_state(app) if any(j.change is not None for j in judged) else None  # once, after the writes
+    return [_result(app, j, now) for j in judged]
 
 
-def _result(app: App, j: _Judged) -> ReviewResult:
+def _result(app: App, j: _Judged, state: tracking.Reading | None) -> ReviewResult:
     message = (
         f"match {j.match_id} ({j.milestone_id}): {j.before} → {j.state}"
         if j.before != j.state
@@ -157,6 +158,6 @@ def _result(app: App, j: _Judged) -> ReviewResult:
         status_message = j.status_message
         if j.caveat and j.changed:
             status_message += f" ({j.caveat}; the history row records match {j.match_id})"
-        status = tracking.status_result(app, j.milestone_id, j.changed, status_message)
+        status = tracking.status_result(app, j.milestone_id, j.changed, status_message, state)
     view = list_matches(app, match_id=j.match_id)[0]
     return ReviewResult(view, message, status)

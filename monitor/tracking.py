@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from . import deadlines
 from .app import App
+from .choices import check_ids, check_words, many
 from .deadlines import STATUSES, VERDICTS, Deadline, Progress
 from .definitions import AgreementDef, FeedDef, MilestoneDef
 from .errors import InputError, unknown_id
@@ -110,14 +111,6 @@ def views(app: App, state: Reading | None = None) -> list[MilestoneView]:
     return [_view(app, m, state) for m in app.definitions.milestones]
 
 
-def many(value: str | Sequence[str] | None) -> list[str]:
-    """An option given once, repeated, or as a comma-separated list: its values, blanks dropped."""
-    if value is None:
-        return []
-    given = [value] if isinstance(value, str) else list(value)
-    return [part.strip() for v in given for part in v.split(",") if part.strip()]
-
-
 def urgency(v: MilestoneView) -> tuple[int, int]:
     """How soon a milestone needs attention, smallest first: open milestones with a due date, earliest due first (so
     the most overdue leads, then the soonest due); then open ones waiting on another milestone; then open ones
@@ -161,18 +154,15 @@ def list_milestones(
     defs = app.definitions
     agreements = many(agreement)
     known_agreements = [a.id for a in defs.agreements]
-    for a in agreements:
-        if a not in known_agreements:
-            raise unknown_id("agreement", a, known_agreements)
+    check_ids(agreements, known_agreements, "agreement")
     statuses = [check_status(s) for s in many(status)]
     states = many(deadline_state)
-    for d in states:
-        if d not in deadlines.DEADLINE_STATES:
-            raise InputError(f"unknown deadline state {d!r} (one of: {', '.join(deadlines.DEADLINE_STATES)})")
-    countries = [c.upper() for c in many(country)]
+    check_words(states, deadlines.DEADLINE_STATES, "deadline state")
+    given_countries = many(country)
+    countries = [c.upper() for c in given_countries]
     if countries:
         parties = {p for a in defs.agreements for p in a.parties}
-        for cc, given in zip(countries, many(country), strict=True):
+        for cc, given in zip(countries, given_countries, strict=True):
             if cc not in parties:
                 raise InputError(f"unknown country {given!r} (tracked: {', '.join(sorted(parties))})")
     if due_within is not None and (isinstance(due_within, bool) or due_within < 0):
@@ -409,9 +399,12 @@ def record_change(tx: Transaction, app: App, change: Change) -> tuple[bool, str]
     return True, f"{change.milestone_id}: {row.status} → {status}{when}"
 
 
-def status_result(app: App, milestone_id: str, changed: bool, message: str) -> StatusResult:
-    """The milestone and the milestones that count from it, as they are now."""
-    state = read_state(app)
+def status_result(
+    app: App, milestone_id: str, changed: bool, message: str, state: Reading | None = None
+) -> StatusResult:
+    """The milestone and the milestones that count from it, as they are now (`state`: read already, after the
+    last write)."""
+    state = state or read_state(app)
     view = _view(app, app.definitions.milestone(milestone_id), state)
     dependants = tuple(_view(app, d, state) for d in _dependants(app, milestone_id))
     return StatusResult(changed, message, view, dependants)

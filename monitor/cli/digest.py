@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
     """Repeated options and a,b lists, as one tuple of values (read as every listing reads them)."""
-    from ..tracking import many
+    from ..choices import many
 
     return tuple(many(values))
 
