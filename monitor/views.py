@@ -11,6 +11,8 @@ it out (`HIDDEN`) or merge a nested view's keys in place (`INLINE`); a class may
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
@@ -21,6 +23,9 @@ if TYPE_CHECKING:  # matching is not imported to list milestones (start-up stays
 
 FAILING_AFTER = 3  # consecutive failed checks that make a source "failing" (SPEC §7): digests, report, feeds
 
+# What json.dumps(..., ensure_ascii=False) leaves raw but a terminal or an editor would act on (it escapes C0
+# itself): DEL, C1, and the bidi embeddings, overrides and isolates.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _KEY = "json"
 _INLINE = "json_inline"
 HIDDEN: Final[Mapping[str, Any]] = MappingProxyType({_KEY: None})  # the field is not in the document
@@ -53,6 +58,18 @@ def to_json(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         return {_string_key(k): to_json(v) for k, v in obj.items()}
     raise TypeError(f"to_json: cannot serialise {type(obj).__name__}")
+
+
+def json_visible(doc: str) -> str:
+    """A JSON document with the characters json.dumps leaves raw (DEL, C1, bidi controls) written as `\\uXXXX`
+    escapes; they only occur inside strings, so the parsed value is unchanged."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
+
+
+def json_document(value: Any) -> str:
+    """`value` (plain JSON values, see to_json) as an indented JSON document, non-ASCII kept, every character
+    a terminal would act on escaped (json_visible); no trailing newline."""
+    return json_visible(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def _string_key(key: Any) -> str:

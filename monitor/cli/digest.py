@@ -78,6 +78,7 @@ def list_(ctx: typer.Context, as_json: Json = False) -> None:
     Example: monitor subscribers list --json
     """
     from .. import subscribers
+    from ..wording import plural
     from .output import console, emit_json, fmt, table
 
     rows = with_app(ctx, subscribers.listing)
@@ -85,7 +86,7 @@ def list_(ctx: typer.Context, as_json: Json = False) -> None:
         emit_json(rows)
         return
     columns = ("email", "name", "frequency", "follows", "status", "last digest", "since")
-    t = table(*columns, title=f"{len(rows)} subscribers")
+    t = table(*columns, title=plural(len(rows), "subscriber"))
     for s in rows:
         follows = "everything" if s.follows_everything else ", ".join([*s.agreements, *s.countries, *s.milestones])
         t.add_row(s.email, s.name or "", s.frequency, follows, s.status, fmt(s.last_sent_at), fmt(s.created_at.date()))

@@ -5,7 +5,6 @@ Imported by a command when it runs (it imports rich), never when the app is buil
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from typing import Any
@@ -18,7 +17,7 @@ from rich.text import Text
 from ..errors import InputError
 from .context import fail as fail  # the `error:` line, kept where it always was for callers
 from .context import guarded as guarded
-from .safe import json_visible, safe_text, visible
+from .safe import safe_text, visible
 
 
 def _shown(obj: Any) -> Any:
@@ -65,9 +64,9 @@ def _columns() -> int | None:
 
 def emit_json(doc: Any) -> None:
     """One JSON document on stdout: views and reports through the one serialiser (monitor.views.to_json)."""
-    from ..views import to_json
+    from ..views import json_document, to_json
 
-    sys.stdout.write(json_visible(json.dumps(to_json(doc), indent=2, ensure_ascii=False)) + "\n")
+    sys.stdout.write(json_document(to_json(doc)) + "\n")
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

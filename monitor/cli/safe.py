@@ -11,13 +11,15 @@ import re
 
 from rich.text import Text
 
+from ..views import json_visible
+
+__all__ = ["json_visible", "safe_text", "visible"]
+
 # Explicit bidi embeddings, overrides and isolates: LRE RLE PDF LRO RLO, LRI RLI FSI PDI.
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _CONTROL = "\x00-\x1f\x7f-\x9f"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\t]")
 _UNSAFE = re.compile(f"[{_CONTROL}{_BIDI}]")
-# What json.dumps(..., ensure_ascii=False) leaves raw but a terminal would act on (it escapes C0 itself).
-_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -29,12 +31,6 @@ def visible(text: str) -> str:
     """`text` with line breaks and tabs as spaces and every other control character as a visible escape:
     ESC → `\\x1b`, other C0/DEL/C1 → `\\xNN`, bidi controls → `\\u202e`. Everything else is kept as is."""
     return _UNSAFE.sub(_escape, _LINE_BREAK.sub(" ", text))
-
-
-def json_visible(doc: str) -> str:
-    """A JSON document with the characters json.dumps leaves raw (DEL, C1, bidi controls) written as `\\uXXXX`
-    escapes; they only occur inside strings, so the parsed value is unchanged."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", doc)
 
 
 def safe_text(text: Text) -> Text:

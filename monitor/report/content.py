@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from ..clock import local_date
 from ..deadlines import DEADLINE_STATES, STATUSES
 from ..definitions import AgreementDef, MilestoneDef
 from ..plan.history import kind_phrase
@@ -63,10 +64,6 @@ def status_phrase(v: MilestoneView) -> str:
 def local_time(when: dt.datetime, timezone: str) -> str:
     """An instant as people read it in the configured timezone: "2026-03-01 10:00 UTC"."""
     return when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def local_date(when: dt.datetime, timezone: str) -> dt.date:
-    return when.astimezone(ZoneInfo(timezone)).date()
 
 
 def depends_on(m: MilestoneDef) -> str | None:

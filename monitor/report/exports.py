@@ -12,11 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
-import re
 from typing import Any
 
-from ..views import to_json
+from ..views import json_document, to_json
 from ..wording import days_phrase
 from . import content
 from .state import ReportState
@@ -26,9 +24,6 @@ FORMATS = ("csv", "json", "ics")
 CALENDAR_NAME = "Implementation Monitor: deadlines"
 PRODID = "-//monitor//Implementation Monitor//EN"
 UID_DOMAIN = "monitor"
-# what json.dumps(ensure_ascii=False) leaves raw that a terminal or an editor would act on (it escapes C0 itself);
-# they only occur inside strings, so escaping them leaves every value the same
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # the header of a CSV without milestones (a config that tracks none): the SPEC's milestone keys
 EMPTY_HEADER = ("id", "agreement", "agreement_title", "title", "status", "due", "deadline_state", "completed_on",
@@ -57,8 +52,7 @@ def records(state: ReportState) -> list[dict[str, Any]]:
 
 def json_text(state: ReportState) -> str:
     """A JSON list of the records; non-ASCII kept, every control character escaped (json does C0 itself)."""
-    text = json.dumps(records(state), indent=2, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return json_document(records(state)) + "\n"
 
 
 def cell(value: Any) -> str | int | float:
