@@ -10,9 +10,7 @@ it byte for byte as it was. The database is not touched: the next command syncs 
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from . import config as config_mod
 from . import home as home_mod
 from .errors import ConfigError, InputError, unknown_id
+from .files import replace_file
 
 FEEDS = "feeds.yaml"
 LABEL = f"config/{FEEDS}"
@@ -213,23 +212,12 @@ def _checked_write(home: home_mod.Home, doc: _Document, text: str) -> None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` all at once: a reader sees the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace `path` with `text` all at once, keeping its permissions (0644 for a new file)."""
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(path, text.encode("utf-8"), mode)
 
 
 # ---------------------------------------------------------------- the edits

@@ -12,7 +12,6 @@ import base64
 import datetime as dt
 import hashlib
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..errors import ConfigError, MonitorError
+from ..files import replace_file
 from ..home import Home
 from ..resources import default_templates_dir
 from ..wording import days_phrase, plural
@@ -184,20 +184,9 @@ def publish(out_dir: Path, files: Mapping[str, bytes]) -> tuple[tuple[str, ...],
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write one file whole or not at all: into a new file beside it, then renamed over it. The file gets the
-    usual permissions (0666 less the umask), as a plain open() would give, not mkstemp's 0600."""
+    """Write one file whole or not at all (files.replace_file), with the usual permissions (0666 less the
+    umask), as a plain open() would give."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        replace_file(path, data)
     except OSError as e:
         raise MonitorError(f"cannot write {path}: {e.strerror or e}") from e
