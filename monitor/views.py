@@ -134,9 +134,6 @@ class MilestoneView:
         return self.status_on if self.status in ("complete", "partial") else None
 
 
-HISTORY_KINDS = ("change", "correction", "undo")
-
-
 @dataclass(frozen=True)
 class HistoryRow:
     """One row of a milestone's history, as recorded. `kind`: a change (the world moved), a correction (an earlier

@@ -7,7 +7,7 @@ Imported by a command when it runs (it imports rich), never when the app is buil
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rich.cells import cell_len
@@ -100,14 +100,3 @@ def build(columns: Sequence[Column], title: str | None = None) -> RenderableType
 
 def fitted(layout: Layout, width: int, title: str | None = None) -> RenderableType:
     return build(layout.fit(width), title)
-
-
-def shorter(column: Column, header: str | None = None, cells: Sequence[Any] | None = None, **changes: Any) -> Column:
-    """`column` with another header or cells (a shorter form of the same thing)."""
-    return replace(
-        column,
-        name=column.key,
-        header=header if header is not None else column.header,
-        cells=cells if cells is not None else column.cells,
-        **changes,
-    )

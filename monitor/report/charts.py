@@ -88,8 +88,6 @@ class Lane:
 class Timeline:
     width: int
     height: int
-    label_width: int
-    plot_x0: int
     plot_x1: int
     ticks: tuple[Tick, ...]
     today_x: float
@@ -172,8 +170,6 @@ def timeline(state: ReportState, page_href: str = "milestones/{}.html") -> Timel
     return Timeline(
         width=TL_WIDTH,
         height=int(y + 16),
-        label_width=TL_LABELS,
-        plot_x0=TL_LABELS,
         plot_x1=TL_WIDTH - TL_RIGHT,
         ticks=x.months(),
         today_x=x(state.today),

@@ -40,7 +40,6 @@ class _Conn:
         default_factory=lambda: h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_SIZE)
     )
     idle_since: float = 0.0
-    reused: bool = False
 
     def usable(self) -> bool:
         """An idle connection the server has not closed (nothing to read on it) and not too old."""
@@ -95,7 +94,6 @@ class Response:
                 conn.close()
                 return
             conn.idle_since = time.monotonic()
-            conn.reused = True
             self._client._idle.setdefault(self._origin, []).append(conn)
         else:
             conn.close()
