@@ -329,7 +329,8 @@ def _joined(fields: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
-    """Where a Location sends the request next, as httpx resolves it (relative, or absolute without a host)."""
+    """Where a Location sends the request next, as httpx resolves it (relative, or absolute without a host:
+    "http:/path" is taken as relative), keeping the current URL's fragment when it has none."""
     target = httpx.URL(location)
     if target.scheme and not target.host:
         target = target.copy_with(host=current.host)
@@ -347,13 +348,10 @@ def redirect_refusal(origin: httpx.URL, current: httpx.URL, location: str, allow
     scheme's default port or the origin's port; never to a link-local, unspecified or multicast address."""
     shown = _show(location)
     try:
-        target = httpx.URL(location)
-        if target.scheme and target.scheme not in DEFAULT_PORT:
+        scheme = httpx.URL(location).scheme
+        if scheme and scheme not in DEFAULT_PORT:  # before resolving: "mailto:x" has no host to borrow
             return f"redirect to a non-HTTP URL refused: {shown}"
-        if target.scheme and not target.host:  # "http:/path" is taken as relative, as httpx does
-            target = target.copy_with(host=current.host)
-        if target.is_relative_url:
-            target = current.join(target)
+        target = _redirect_target(current, location)
     except httpx.InvalidURL:
         return f"bad redirect Location: {shown}"
     if target.scheme not in DEFAULT_PORT:
