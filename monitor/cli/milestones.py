@@ -216,7 +216,7 @@ def status(
 def _change(
     ctx: typer.Context,
     milestone_id: str,
-    new_status: str,
+    new_status: str | None,
     on: str | None,
     evidence: str | None,
     note: str | None,
@@ -224,7 +224,8 @@ def _change(
     force: bool = False,
     correct: bool = False,
 ) -> None:
-    """The library checks status, date, URL, note and name; only --on is turned from text into a date here."""
+    """The library checks status, date, URL, note and name; only --on is turned from text into a date here.
+    `correct`: a correction of the current record (None keeps its status) rather than a new change."""
     from .. import corrections, tracking
     from .output import parse_date
 
@@ -238,10 +239,12 @@ def _change(
             ),
         )
     else:
+        status = new_status
+        assert status is not None, "a status change names its status"
         result = with_app(
             ctx,
             lambda app: tracking.set_status(
-                app, milestone_id, new_status, on=day, evidence_url=evidence, note=note, by=who, force=force
+                app, milestone_id, status, on=day, evidence_url=evidence, note=note, by=who, force=force
             ),
         )
     _report(result)
@@ -263,21 +266,11 @@ def amend(
 
     Example: monitor amend kr-final-text --on 2025-11-14 --evidence https://www.whitehouse.gov/fact-sheets/...
     """
-    from .. import corrections
     from ..errors import InputError
-    from .output import parse_date
 
     if on is None and evidence is None:
         raise InputError("amend: nothing to correct; give --on DATE or --evidence URL (or both)")
-    day = parse_date(on, "--on")
-    who = default_user() if by is None else by
-    result = with_app(
-        ctx,
-        lambda app: corrections.correct(
-            app, milestone_id, None, on=day, evidence_url=evidence, note=note, by=who, force=force
-        ),
-    )
-    _report(result)
+    _change(ctx, milestone_id, None, on, evidence, note, by, force, correct=True)
 
 
 @guarded
