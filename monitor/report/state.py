@@ -53,14 +53,9 @@ def trend_window(agreements: tuple[AgreementDef, ...], today: dt.date, weeks: in
 
 
 def newest_evidence(app: App, milestone_id: str, limit: int) -> tuple[MatchView, ...]:
-    """The `limit` newest pieces of a milestone's evidence that were not dismissed, in the order
-    evidence_reads.matches gives (newest item first): the newest confirmed and the newest unreviewed, merged."""
-    found = [
-        e
-        for state in ("confirmed", "new")
-        for e in evidence_reads.matches(app.db, milestone=milestone_id, state=state, limit=limit)
-    ]
-    return tuple(sorted(found, key=lambda e: (e.published, e.id), reverse=True)[:limit])
+    """The `limit` newest pieces of a milestone's evidence that were not dismissed (confirmed or unreviewed), in
+    the order evidence_reads.matches gives (newest item first)."""
+    return tuple(evidence_reads.matches(app.db, milestone=milestone_id, state=("confirmed", "new"), limit=limit))
 
 
 def read_state(app: App, evidence_limit: int = EVIDENCE_SHOWN, with_trends: bool = True) -> ReportState:
