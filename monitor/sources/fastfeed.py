@@ -16,6 +16,7 @@ declared below the root, and any element feedparser has a handler for that is no
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import re
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from typing import Any
 
 import lxml.etree
 from feedparser.datetimes import _parse_date
-from feedparser.encodings import convert_to_utf8
+from feedparser.encodings import EBCDIC_MARKER, RE_XML_PI_ENCODING, parse_content_type
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin
@@ -71,6 +72,8 @@ _HARMLESS_ENTRY = (
 _PERSON = frozenset(("name", "email", "uri"))  # an Atom author's children
 _IMAGE = frozenset(("url", "title", "link", "width", "height", "description"))
 _looks_like_html = _FeedParserMixin.looks_like_html
+_C1 = re.compile("[\x80-\x9f]")
+_ENTITY_LEFT = re.compile("&([A-Za-z0-9_]+);")  # feedparser's fix of an entry's link
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -91,26 +94,69 @@ class _Decline(Exception):
 def read(body: bytes, headers: Mapping[str, str]) -> Document | None:
     """The document as feedparser would give it, or None when the fast path is not sure. `headers` have
     lower-case names, as rss.parse gives them to feedparser."""
-    if "content-location" in headers or _DOCTYPE.search(body):
-        return None
-    result: dict[str, Any] = {}
-    data = convert_to_utf8(dict(headers), body, result)
-    if result.get("bozo") or str(result.get("encoding", "")).lower() not in _ENCODINGS:
+    if "content-location" in headers or _DOCTYPE.search(body) or not _same_characters(body, headers):
         return None
     # one parser per document: a parser is not safe to share between threads
     parser = lxml.etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True
     )
     try:
-        root = lxml.etree.fromstring(data, parser)
+        root = lxml.etree.fromstring(body, parser)
     except lxml.etree.XMLSyntaxError:
         return None
     if parser.error_log or root is None:  # a namespace error is logged, not raised
         return None
     try:
-        return _Reader(root, data).document()
+        return _Reader(root, body).document()
     except _Decline:
         return None
+
+
+def _same_characters(body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether feedparser's convert_to_utf8 reads the body as UTF-8 or ASCII without complaint, and lxml, reading
+    the bytes by their own declaration, gets the same characters. Its steps, for that case only (running it
+    costs a copy of the document and a regular expression that scans a one-line document to its end)."""
+    if body[:3] == codecs.BOM_UTF8:
+        body = body[3:]
+    if b"\x00" in body[:4] or body[:4] == EBCDIC_MARKER:  # UTF-16/32 or EBCDIC, with or without a BOM
+        return False
+    declared = ""  # feedparser's xml_encoding: RE_XML_PI_ENCODING on the first line (`.` stops at a newline)
+    if body[:2] == b"<?":
+        end = body.find(b"\n")
+        line = body if end < 0 else body[:end]
+        if line.count(b"encoding=") > 1:
+            return False
+        close = line.find(b"?>")
+        if close < 0:
+            return False
+        if b"encoding=" in line:
+            match = RE_XML_PI_ENCODING.match(line[: close + 2])
+            if not match:  # its match on the whole line could reach past the declaration
+                return False
+            declared = match.group(1).decode("utf-8", "replace").lower()
+        if line[:6] == b"<?xml " and not re.search(rb"""version\s*=\s*["']1\.0["']""", line[:close]):
+            return False  # feedparser rewrites the declaration as version 1.0; lxml would read XML 1.1
+    if declared not in _ENCODINGS and declared:
+        return False  # lxml would decode by the declaration where feedparser decodes by the HTTP charset
+    if not headers:
+        chosen = declared or "utf-8"
+    else:
+        mime, charset = parse_content_type(headers.get("content-type") or "")
+        if mime in ("application/xml", "application/xml-dtd", "application/xml-external-parsed-entity") or (
+            mime.startswith("application/") and mime.endswith("+xml")
+        ):
+            chosen = charset or declared or "utf-8"
+        elif mime in ("text/xml", "text/xml-external-parsed-entity") or (
+            mime.startswith("text/") and mime.endswith("+xml")
+        ):
+            chosen = charset or "us-ascii"
+        else:
+            return False  # "not an XML media type": feedparser sets bozo
+    chosen = chosen.lower()
+    if chosen not in _ENCODINGS:
+        return False
+    # UTF-8: libxml2 fails on bytes that are not UTF-8, as feedparser's decoding does; ASCII must be checked
+    return chosen in ("utf-8", "utf8") or body.isascii()
 
 
 class _Reader:
@@ -230,7 +276,7 @@ class _Reader:
                 if _attrs(el):
                     raise _Decline
                 value = _fix(_relative(_stripped(el)))
-                entry["link"] = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", value.replace("&amp;", "&"))
+                entry["link"] = _ENTITY_LEFT.sub(r"&\g<1>", value.replace("&amp;", "&")) if "&" in value else value
             elif name in ("guid", "id"):
                 attrs = _attrs(el)
                 if set(attrs) - {"ispermalink"}:
@@ -306,7 +352,8 @@ def _text_construct(el: Any, atom: bool, default: str = "text/plain") -> tuple[s
     if kind not in _TEXT_TYPES:
         raise _Decline
     value = _stripped(el)
-    if not atom and kind == "text/plain" and _looks_like_html(value):
+    # looks_like_html is False without "</" or "&" (its first test), and that test is most of its cost
+    if not atom and kind == "text/plain" and ("</" in value or "&" in value) and _looks_like_html(value):
         kind = "text/html"
     return _fix(value), kind
 
@@ -319,6 +366,8 @@ def _relative(value: str) -> str:
 def _fix(value: str) -> str:
     """What feedparser's pop() does to every value: UTF-8 that was read as ISO-8859-1 is decoded again, and C1
     characters are mapped as cp1252."""
+    if value.isascii():
+        return value
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252)
+    return value.translate(_cp1252) if _C1.search(value) else value
