@@ -2,9 +2,9 @@
 rss.parse uses, exactly as feedparser 6 would give them; None whenever that is not certain, and rss.parse then
 asks feedparser.
 
-What it reproduces of feedparser (feedparser/mixin.py, namespaces/_base.py): the decoding (its own
-convert_to_utf8, accepted only when it ends in UTF-8 or ASCII without complaint), element names (namespaces mapped
-to feedparser's prefixes, lower case), each value stripped, ids and links passed through its _urljoin, an RSS
+What it reproduces of feedparser (feedparser/mixin.py, namespaces/_base.py, encodings.py): the choice of
+encoding (convert_to_utf8's steps, accepted only when they end in UTF-8 or ASCII without complaint), element
+names (namespaces mapped to feedparser's prefixes, lower case), each value stripped, ids and links passed through its _urljoin, an RSS
 title that looks like HTML typed as HTML (its looks_like_html), its re-decoding of UTF-8 read as ISO-8859-1 and
 its cp1252 mapping of C1 characters, the `&amp;` fix of an item's link, guid/id as the link when it is a
 permalink, rel="alternate" links, content:encoded and Atom content copied to the summary, dates read by its own
