@@ -7,7 +7,7 @@ the process, but other jobs on the machine still make figures drift: compare the
   read      the document into feedparser's fields only: feedparser.parse, or fastfeed.read
   rss.parse the whole adapter as the parse workers run it: read, then the item clean-up (make_item) of every item
 
-    python bench/parse.py                 # 200 feeds x 50 items, 5 runs
+    python bench/parse.py                 # 100 feeds x 50 items, 5 runs (about a minute)
     python bench/parse.py --feeds 50 --runs 3
     python bench/parse.py --profile       # cProfile of rss.parse on the fast path, top functions by own time
 """
@@ -51,7 +51,7 @@ def per_feed(fn: Callable[[bytes], object], bodies: list[bytes], runs: int) -> f
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--feeds", type=int, default=200)
+    ap.add_argument("--feeds", type=int, default=100)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--profile", action="store_true")
