@@ -2,16 +2,16 @@
 rss.parse uses, exactly as feedparser 6 would give them; None whenever that is not certain, and rss.parse then
 asks feedparser.
 
-What it reproduces of feedparser (feedparser/mixin.py, namespaces/_base.py, encodings.py): the choice of
-encoding (convert_to_utf8's steps, accepted only when they end in UTF-8 or ASCII without complaint), element
-names (namespaces mapped to feedparser's prefixes, lower case), each value stripped, ids and links passed through its _urljoin, an RSS
-title that looks like HTML typed as HTML (its looks_like_html), its re-decoding of UTF-8 read as ISO-8859-1 and
-its cp1252 mapping of C1 characters, the `&amp;` fix of an item's link, guid/id as the link when it is a
-permalink, rel="alternate" links, content:encoded and Atom content copied to the summary, dates read by its own
+What it reproduces of feedparser (feedparser/mixin.py, namespaces/_base.py, encodings.py): the choice of encoding
+(convert_to_utf8's steps, accepted only when they end in UTF-8 or ASCII without complaint), element names
+(namespaces mapped to feedparser's prefixes, lower case), each value stripped, ids and links passed through its
+_urljoin, an RSS title that looks like HTML typed as HTML (its looks_like_html), its re-decoding of UTF-8 read as
+ISO-8859-1 and its cp1252 mapping of C1 characters, the `&amp;` fix of an item's link, guid/id as the link when it
+is a permalink, rel="alternate" links, content:encoded and Atom content copied to the summary, dates read by its own
 date parser. It declines (returns None) for everything else: a DOCTYPE or entity, another encoding, a
-Content-Location or xml:base (relative links), RSS 0.9x/1.0/RDF, Atom 0.3, text constructs holding markup
-(Atom type="xhtml", naked HTML), base64, repeated fields whose order feedparser settles by depth, namespaces
-declared below the root, and any element feedparser has a handler for that is not vetted here.
+Content-Location or xml:base (relative links), RSS 0.9x/1.0/RDF, Atom 0.3, text constructs holding markup (Atom
+type="xhtml", naked HTML), base64, repeated fields whose order feedparser settles by depth, namespaces declared
+below the root, and any element feedparser has a handler for that is not vetted here.
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ class _Reader:
                 rel = attrs.get("rel", "alternate")
                 kind = attrs.get("type", "application/atom+xml" if rel == "self" else "text/html")
                 if rel == "alternate" and _FeedParserMixin.map_content_type(kind) in _HTML_TYPES:
-                    entry["link"] = _urljoin("", attrs["href"])
+                    entry["link"] = _relative(attrs["href"])
                 continue
             key = _KEYS.get(name, name)
             if key in seen:  # feedparser decides between repeats by depth and handler order: not reproduced
@@ -359,8 +359,9 @@ def _text_construct(el: Any, atom: bool, default: str = "text/plain") -> tuple[s
 
 
 def _relative(value: str) -> str:
-    """feedparser's resolve_uri with no base (no Content-Location, no xml:base): its slash fix only."""
-    return _urljoin("", value) if value else value
+    """feedparser's resolve_uri with no base (no Content-Location, no xml:base): its slash fix only, which drops
+    the slashes after a leading "scheme://" and so changes nothing without ":///"."""
+    return _urljoin("", value) if ":///" in value else value
 
 
 def _fix(value: str) -> str:
