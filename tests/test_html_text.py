@@ -11,7 +11,7 @@ import json
 import pytest
 
 from monitor.sources.parse import parse_body
-from monitor.sources.text import html_to_text, plain_text
+from monitor.sources.text import _lxml_text, html_to_text, plain_text
 from tests.conftest import HomeDir, write_feeds
 from tests.httpserver import Response, Server
 
@@ -56,6 +56,16 @@ def test_deeper_than_the_parser_goes_loses_no_text() -> None:
     assert html_to_text(markup) == "before deep after a b"
     # a marked section the standard tokenizer cannot read ends the text there, without an exception
     assert html_to_text("<div>" * n + "kept <![foo[ lost") == "kept"
+
+
+def test_the_reused_parser_starts_each_field_afresh() -> None:
+    """One HTML parser per thread is reused: a field after one that defeated libxml2 is read by it again."""
+    n = 3000
+    deep = "<div>" * n + "deep" + "</div>" * n
+    for _ in range(2):
+        assert _lxml_text(deep) is None and html_to_text(deep) == "deep"
+        assert _lxml_text("<p>x</p>") is not None
+        assert html_to_text("<p>a</p><!-- c --><p>b &amp; c</p>") == "a b & c"
 
 
 def rss_item(title: str, description: str) -> bytes:

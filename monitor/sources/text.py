@@ -9,6 +9,7 @@ or a space is text, as in a browser.
 from __future__ import annotations
 
 import html.parser
+import threading
 
 import lxml.etree
 
@@ -19,6 +20,20 @@ INLINE = frozenset(
     "span strike strong sub sup time tt u var wbr".split()
 )
 DROPPED = frozenset(("script", "style"))  # their content is not text
+
+
+_LOCAL = threading.local()
+
+
+def _parser() -> lxml.etree.HTMLParser:
+    """This thread's HTML parser: making one per field cost about half of parsing a description, and a parser
+    must not be used by two threads at once. Each parse starts with an empty error log."""
+    parser: lxml.etree.HTMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = lxml.etree.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+        )
+    return parser
 
 
 def plain_text(text: str | None) -> str:
@@ -42,9 +57,7 @@ def html_to_text(markup: str | None) -> str:
 def _lxml_text(markup: str) -> list[str] | None:
     """The text pieces in document order, or None when libxml2 gave up on the document (a FATAL error: more than
     2,048 nested elements), which would silently lose the text after the point where it stopped."""
-    parser = lxml.etree.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
-    )
+    parser = _parser()
     # bytes, as lxml refuses a str holding an encoding declaration; lone surrogates cannot be text anyway
     root = lxml.etree.fromstring(markup.encode("utf-8", "ignore"), parser)
     if any(e.level == lxml.etree.ErrorLevels.FATAL for e in parser.error_log):
