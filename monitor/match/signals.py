@@ -36,7 +36,9 @@ NEGATORS = frozenset(
 )
 LOOKBACK = 4  # words before a completion term that can negate it
 # after a completion term: "hold ministerial next month"; a condition, "takes effect only after", "60 days after"
-FUTURE_AFTER = frozenset("next later soon tomorrow only upon once unless until days selepas apabila".split())
+# (not "until": "suspended until November 2026" is a suspension done, with its end date; "not ... until" is
+# caught by the look-back)
+FUTURE_AFTER = frozenset("next later soon tomorrow only upon once unless days selepas apabila".split())
 LOOKAHEAD = 3  # words after a completion term that can put it in the future or make it a condition
 
 # Where words have no spaces: what just before a completion term negates it or puts it in the future, and what
