@@ -3,6 +3,17 @@ report): "1 change", "3 changes", "327 days overdue", "due today". Pure; no depe
 
 from __future__ import annotations
 
+# A deadline state (monitor.deadlines.DEADLINE_STATES) as people read it, in the terminal and the report.
+DEADLINE_WORDS = {
+    "none": "no due date",
+    "waiting": "waiting",
+    "upcoming": "upcoming",
+    "due_soon": "due soon",
+    "overdue": "overdue",
+    "met": "met",
+    "late": "late",
+}
+
 
 def plural(n: int, one: str, many: str | None = None) -> str:
     """`n` and the noun that agrees with it: plural(1, "change") == "1 change", plural(0, "match", "matches")."""

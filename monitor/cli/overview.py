@@ -16,15 +16,6 @@ if TYPE_CHECKING:
 
     from ..views import AgreementView, MilestoneView, Summary
 
-STATE_WORDS = {
-    "overdue": "overdue",
-    "due_soon": "due soon",
-    "upcoming": "upcoming",
-    "waiting": "waiting",
-    "none": "no due date",
-    "met": "met",
-    "late": "late",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -34,9 +25,9 @@ def register(app: typer.Typer) -> None:
 
 def state_counts(counts: Mapping[str, int]) -> str:
     """ "2 overdue, 1 due soon, 3 no due date": the non-zero counts, most pressing first."""
-    from ..wording import plural
+    from ..wording import DEADLINE_WORDS, plural
 
-    parts = [f"{n} {STATE_WORDS[s]}" for s, n in counts.items() if n]
+    parts = [f"{n} {DEADLINE_WORDS[s]}" for s, n in counts.items() if n]
     return ", ".join(parts) if parts else plural(0, "milestone")
 
 

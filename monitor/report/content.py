@@ -15,21 +15,13 @@ from ..deadlines import DEADLINE_STATES, STATUSES
 from ..definitions import AgreementDef, MilestoneDef
 from ..plan.history import kind_phrase
 from ..views import FAILING_AFTER, HistoryRow, MatchView, MilestoneDetail, MilestoneView
-from ..wording import days_phrase, plural
+from ..wording import DEADLINE_WORDS, days_phrase, plural
 from . import charts
 from .state import EVIDENCE_SHOWN, ReportState
 from .text import safe_url, shorten
 
 STATUS_LABELS = {s: s.replace("_", " ") for s in STATUSES}
-STATE_LABELS = {
-    "none": "no due date",
-    "waiting": "waiting",
-    "upcoming": "upcoming",
-    "due_soon": "due soon",
-    "overdue": "overdue",
-    "met": "met",
-    "late": "late",
-}
+STATE_LABELS = DEADLINE_WORDS
 SOFT_STATES = ("upcoming", "due_soon", "overdue")  # where a soft target reads differently from a commitment
 CHANGES_IN_FEED = 100  # status changes in changes.xml
 TAG = "tag:monitor,2025:"  # the authority and date of every id the report mints (RFC 4151)
