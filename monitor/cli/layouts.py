@@ -60,10 +60,10 @@ def history_layout(rows: Sequence[HistoryRow], with_milestone: bool = True) -> L
     row it refers to. At narrow widths the evidence, the recording time, who, and the row numbers go; the kind
     moves in front of the note."""
 
+    from ..plan.history import kind_phrase
+
     def kind(r: HistoryRow) -> str:
-        if r.kind == "change":
-            return ""
-        return f"{r.kind} of #{r.refers_to}" if r.refers_to is not None else r.kind
+        return kind_phrase(r.kind, r.refers_to)
 
     def note_with_kind(r: HistoryRow) -> str:
         return " ".join(p for p in (f"({kind(r)})" if kind(r) else "", r.note or "") if p)
