@@ -9,6 +9,7 @@ milestone that is already a candidate, and only once per item.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import string
 import unicodedata
@@ -26,6 +27,7 @@ from .terms import HAN, HAN_CHAR, Bounded, Term, compile_terms, has_spaceless
 
 TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
+_VALUE = operator.itemgetter(1)  # an automaton hit (end, term id): its term id
 
 
 def _separators() -> dict[int, str]:
@@ -167,7 +169,8 @@ class _Rule:
     signals: SignalRules
     written: Mapping[int, str]  # term id -> the term as written in this rule ("@japan" for Tokyo)
     not_before: dt.date | None  # an item published before this is not evidence (an earlier deal)
-    plain_groups: tuple[frozenset[int], ...] = ()  # the groups without a lazy term: checked before any lazy one
+    plain_groups: tuple[frozenset[int], ...] = ()  # the groups without a lazy term, the likeliest to be missing
+    # first (the anchor last): a candidate missing one is rejected before anything else is looked at
 
     def dated_out(self, published: dt.date | None) -> bool:
         """Published before the rule's date floor: not evidence for it."""
@@ -229,31 +232,32 @@ class Matcher:
         allowed = milestones if milestones is None or isinstance(milestones, frozenset) else frozenset(milestones)
         in_title, in_body = self._scan(item)
         hits = in_title | in_body
-        index = self._index
         candidates: set[str] = set(self._always)
-        for tid in hits:
-            found = index.get(tid)
-            if found:
-                candidates.update(found)
+        index = self._index
+        candidates.update(*map(index.__getitem__, index.keys() & hits))
+        rules = self._rules
         results = []
         signal_cache: SignalCache = {}
         done: set[int] = set()
         forms: _Forms | None = None
         for mid in candidates:
-            if allowed is not None and mid not in allowed:
-                continue
-            rule = self._rules[mid]
-            if rule.dated_out(item.published):
-                continue
-            if rule.lazy_ids and not rule.lazy_ids <= done:
-                if any(g.isdisjoint(hits) for g in rule.plain_groups):
-                    continue  # a group of automaton terms is missing: no lazy term can make up for it
-                forms = forms or _Forms(item)
-                self._check_lazy(rule.lazy_ids - done, forms, in_title, in_body, hits)
-                done |= rule.lazy_ids
-            score = self._score(rule, hits, in_title)
-            if score is not None and score >= self.threshold:
-                results.append(self._result(item, rule, score, hits, in_title, signal_cache))
+            rule = rules[mid]
+            for group in rule.plain_groups:  # most candidates miss a group of automaton terms: rejected at once
+                if group.isdisjoint(hits):
+                    break
+            else:
+                if allowed is not None and mid not in allowed:
+                    continue
+                if rule.dated_out(item.published):
+                    continue
+                if rule.lazy_ids and not rule.lazy_ids <= done:
+                    # every group of automaton terms occurred (no lazy term can make up for a missing one)
+                    forms = forms or _Forms(item)
+                    self._check_lazy(rule.lazy_ids - done, forms, in_title, in_body, hits)
+                    done |= rule.lazy_ids
+                score = self._score(rule, hits, in_title)
+                if score is not None and score >= self.threshold:
+                    results.append(self._result(item, rule, score, hits, in_title, signal_cache))
         results.sort(key=lambda r: (-r.score, r.milestone))
         return results
 
@@ -262,16 +266,17 @@ class Matcher:
         the text's words, phrases and prefixes by the automaton, terms of scripts without spaces by theirs. (One
         automaton for everything yields a Python tuple per occurrence of every common word: three times slower.)"""
         found: list[set[int]] = []
-        words = self._words
+        word_id = self._words.__getitem__
+        word_set, automaton, substrings = self._word_set, self._automaton, self._substrings
         for text in (item.title, item.text):
             tokens = words_of(text)
-            ids = {words[w] for w in self._word_set.intersection(tokens)}  # C: one membership test per token
-            if self._automaton is not None or self._substrings is not None:
+            ids = set(map(word_id, word_set.intersection(tokens)))  # C: one membership test per token
+            if automaton is not None or substrings is not None:
                 form = " " + " ".join(tokens) + " "
-                if self._automaton is not None:
-                    ids.update(tid for _, tid in self._automaton.iter(form))
-                if self._substrings is not None and has_spaceless(form):
-                    ids.update(tid for _, tid in self._substrings.iter(form))
+                if automaton is not None:
+                    ids.update(map(_VALUE, automaton.iter(form)))
+                if substrings is not None and has_spaceless(form):
+                    ids.update(map(_VALUE, substrings.iter(form)))
             found.append(ids)
         return found[0], found[1]
 
@@ -423,6 +428,11 @@ def _breadth(term: Term) -> float:
     return 1.0 if " " not in term.text.strip() else 0.5
 
 
+def _group_breadth(group: frozenset[int], terms: Sequence[Term]) -> float:
+    """A guess at how often some term of a group occurs: the sum of its terms' breadths."""
+    return sum(_breadth(terms[t]) for t in group)
+
+
 def build_matcher(
     milestones: Sequence[MilestoneRule],
     aliases: Mapping[str, tuple[Term, ...]],
@@ -505,6 +515,11 @@ def build_matcher(
             names.append("any")
         none = _ids_of(rule.none, tid, written)
         lazy_ids = _lazy_closure({t for g in [*groups, none] for t in g if t in m._lazy}, m._lazy)
+        anchorable = [g for g in groups if all(t in anchors for t in g)]
+        best = min(anchorable, key=lambda g: _group_breadth(g, m._terms)) if anchorable else None
+        plain = sorted(
+            (g for g in groups if g.isdisjoint(lazy_ids)), key=lambda g: (g is best, _group_breadth(g, m._terms))
+        )
         m._rules[ms.id] = _Rule(
             ms.id,
             tuple(groups),
@@ -514,11 +529,9 @@ def build_matcher(
             SignalRules(Vocabulary.of(dict(ms.signals)), common),
             written,
             rule.not_before,
-            tuple(g for g in groups if g.isdisjoint(lazy_ids)),
+            tuple(plain),
         )
-        anchorable = [g for g in groups if all(t in anchors for t in g)]
-        if anchorable:
-            best = min(anchorable, key=lambda g: sum(_breadth(m._terms[t]) for t in g))
+        if best is not None:
             for anchor_id in frozenset(a for t in best for a in anchors[t]):
                 m._index.setdefault(anchor_id, []).append(ms.id)
         else:
