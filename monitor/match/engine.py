@@ -216,9 +216,7 @@ class _Forms:
 @dataclass
 class Matcher:
     threshold: float = 1.0
-    _words: dict[str, int] = field(default_factory=dict)  # one-word terms: 'japan' -> term id
-    _word_set: frozenset[str] = frozenset()
-    _automaton: ahocorasick.Automaton | None = None  # other whole-word keys: ' rare earth ', ' ratif'
+    _automaton: ahocorasick.Automaton | None = None  # whole-word keys: ' japan ', ' rare earth ', ' ratif'
     _substrings: ahocorasick.Automaton | None = None  # keys of scripts without spaces: '日本', '한국'. Apart,
     # because a root with hundreds of first characters makes every step of the scan slow (3x on English text)
     _terms: list[Term] = field(default_factory=list)
@@ -262,21 +260,19 @@ class Matcher:
         return results
 
     def _scan(self, item: ItemText) -> tuple[set[int], set[int]]:
-        """The ids of the literal terms in the title and in the text: one-word terms by a set intersection with
-        the text's words, phrases and prefixes by the automaton, terms of scripts without spaces by theirs. (One
-        automaton for everything yields a Python tuple per occurrence of every common word: three times slower.)"""
+        """The ids of the literal terms in the title and in the text: words, phrases and prefixes by one automaton
+        over the whole-word form (a one-word key ' japan ' occurs there exactly where a word is 'japan'), terms of
+        scripts without spaces by theirs. The ids are taken from the hits in C (map, itemgetter): with a Python
+        generator per hit one automaton was slower than intersecting a frozenset with the words; this way it is
+        faster, the words need not be hashed as well (20 % less per item with the shipped rules, 15 % with 1,000
+        more)."""
         found: list[set[int]] = []
-        word_id = self._words.__getitem__
-        word_set, automaton, substrings = self._word_set, self._automaton, self._substrings
+        automaton, substrings = self._automaton, self._substrings
         for text in (item.title, item.text):
-            tokens = words_of(text)
-            ids = set(map(word_id, word_set.intersection(tokens)))  # C: one membership test per token
-            if automaton is not None or substrings is not None:
-                form = " " + " ".join(tokens) + " "
-                if automaton is not None:
-                    ids.update(map(_VALUE, automaton.iter(form)))
-                if substrings is not None and has_spaceless(form):
-                    ids.update(map(_VALUE, substrings.iter(form)))
+            form = " " + " ".join(words_of(text)) + " "
+            ids = set(map(_VALUE, automaton.iter(form))) if automaton is not None else set()
+            if substrings is not None and has_spaceless(form):
+                ids.update(map(_VALUE, substrings.iter(form)))
             found.append(ids)
         return found[0], found[1]
 
@@ -537,16 +533,9 @@ def build_matcher(
         else:
             m._always.append(ms.id)
     keyed = [(key, i) for (kind, key), i in ids.items() if kind == "literal"]
-    m._words = {k.strip(): i for k, i in keyed if _one_word(k)}
-    m._word_set = frozenset(m._words)
-    m._automaton = _automaton([(k, i) for k, i in keyed if k.startswith(" ") and not _one_word(k)])
+    m._automaton = _automaton([(k, i) for k, i in keyed if k.startswith(" ")])
     m._substrings = _automaton([(k, i) for k, i in keyed if not k.startswith(" ")])
     return m
-
-
-def _one_word(key: str) -> bool:
-    """A whole-word key of one word: ' japan '."""
-    return len(key) > 2 and key[0] == " " and key[-1] == " " and " " not in key[1:-1]
 
 
 def _automaton(keys: Sequence[tuple[str, int]]) -> ahocorasick.Automaton | None:
