@@ -58,6 +58,30 @@ def _ascii_hint(text: str) -> bool:
 _HAS_SCALE = re.compile(r"\d\s?-?(?:[万萬만億亿억兆조]|[tbmk](?!\w)|(?:tr|bi|bn|bl|mi|mn|ml|tn))", re.IGNORECASE)
 
 
+# An amount's number starts at most this many characters after the amount does (a currency before it, "u.s. $",
+# and a space): its width is checked by a test.
+_LEAD = 7
+_DIGIT = re.compile(r"\d")
+
+
+def _amount_matches(text: str) -> Iterator[re.Match[str]]:
+    """What _AMOUNT.finditer(text) yields, found faster: an amount holds a digit, so the pattern is tried only at
+    the few places up to _LEAD characters before each digit, in order, instead of at every place of the text
+    (the same matches: from each start the same pattern is tried, and a start is never skipped where a match
+    could begin; the lookbehind sees the text before a start)."""
+    pos = 0
+    while (digit := _DIGIT.search(text, pos)) is not None:
+        d = digit.start()
+        for start in range(max(pos, d - _LEAD), d + 1):
+            mo = _AMOUNT.match(text, start)
+            if mo is not None:
+                yield mo
+                pos = mo.end()
+                break
+        else:
+            pos = d + 1
+
+
 @dataclass(frozen=True)
 class Amount:
     start: int
@@ -92,7 +116,7 @@ def find_amounts(text: str) -> Iterator[Amount]:
             return
     elif not _HAS_SCALE.search(text):
         return
-    for mo in _AMOUNT.finditer(text):
+    for mo in _amount_matches(text):
         letter = mo.group("letter")
         if letter is not None:
             if mo.group("cur") is None:

@@ -213,6 +213,18 @@ class _Forms:
         return self._sentences[i]
 
 
+@dataclass(frozen=True, slots=True)
+class _Anchored:
+    """The milestones anchored on one term. `filtered` have a group of automaton terms besides their anchor group,
+    and `needs` is the union of one such group of each: when no term of `needs` occurred, each of them misses a
+    group, so none is a candidate (one set test for all, where an off-topic item with 1,000 rules has ten
+    candidates, nearly all missing a group). `always`: the others, candidates whenever the anchor occurred."""
+
+    always: tuple[str, ...] = ()
+    filtered: tuple[str, ...] = ()
+    needs: frozenset[int] = frozenset()
+
+
 @dataclass
 class Matcher:
     threshold: float = 1.0
@@ -221,7 +233,7 @@ class Matcher:
     # because a root with hundreds of first characters makes every step of the scan slow (3x on English text)
     _terms: list[Term] = field(default_factory=list)
     _rules: dict[str, _Rule] = field(default_factory=dict)
-    _index: dict[int, list[str]] = field(default_factory=dict)  # term id -> milestones anchored on it
+    _index: dict[int, _Anchored] = field(default_factory=dict)  # term id -> milestones anchored on it
     _lazy: dict[int, _Lazy] = field(default_factory=dict)
     _always: list[str] = field(default_factory=list)  # milestones with no literal anchor (regex-only)
 
@@ -232,7 +244,10 @@ class Matcher:
         hits = in_title | in_body
         candidates: set[str] = set(self._always)
         index = self._index
-        candidates.update(*map(index.__getitem__, index.keys() & hits))
+        for anchored in map(index.__getitem__, index.keys() & hits):
+            candidates.update(anchored.always)
+            if not anchored.needs.isdisjoint(hits):  # else every one of `filtered` misses a group: none is a candidate
+                candidates.update(anchored.filtered)
         rules = self._rules
         results = []
         signal_cache: SignalCache = {}
@@ -377,7 +392,7 @@ def _lazy_found(lazy: _Lazy, forms: _Forms, i: int) -> bool:
     if term.kind == "regex":
         return lazy.rx is not None and lazy.rx.found(forms.normal(i))
     if term.kind == "acronym":
-        return next(acronym_spans(term, forms.nfkc(i)), None) is not None
+        return acronym_found(term, forms.nfkc(i))
     if term.kind == "amount":
         return term.text in forms.amounts(i)
     return near_found(lazy.sides, term.distance, forms.sentences(i))
@@ -440,6 +455,7 @@ def build_matcher(
     ids: dict[tuple[str, str], int] = {}
     anchors: dict[int, frozenset[int]] = {}  # term id -> automaton ids whose occurrence it needs (its anchor)
     common = Vocabulary.of(signals)  # one global vocabulary: its verdicts are cached across milestones
+    anchored: dict[int, list[tuple[str, frozenset[int] | None]]] = {}  # anchor id -> (milestone, another group)
 
     def new_id(key: tuple[str, str], term: Term) -> tuple[int, bool]:
         if key in ids:
@@ -528,10 +544,16 @@ def build_matcher(
             tuple(plain),
         )
         if best is not None:
+            other = next((g for g in plain if g is not best), None)  # a group it needs besides its anchor
             for anchor_id in frozenset(a for t in best for a in anchors[t]):
-                m._index.setdefault(anchor_id, []).append(ms.id)
+                anchored.setdefault(anchor_id, []).append((ms.id, other))
         else:
             m._always.append(ms.id)
+    for anchor_id, found in anchored.items():
+        always = tuple(mid for mid, other in found if other is None)
+        filtered = tuple(mid for mid, other in found if other is not None)
+        needs = frozenset(t for _, other in found if other is not None for t in other)
+        m._index[anchor_id] = _Anchored(always, filtered, needs)
     keyed = [(key, i) for (kind, key), i in ids.items() if kind == "literal"]
     m._automaton = _automaton([(k, i) for k, i in keyed if k.startswith(" ")])
     m._substrings = _automaton([(k, i) for k, i in keyed if not k.startswith(" ")])
@@ -562,7 +584,20 @@ def acronym_spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
             if sum(c.isupper() for c in text[start:end]) >= 2:
                 yield start, end
         return
-    found: list[tuple[int, int]] = []
+    yield from sorted(set(_acronym_places(term, text, low)))
+
+
+def acronym_found(term: Term, text: str) -> bool:
+    """Whether the acronym is written as one anywhere in `text` (acronym_spans finds a place): stops at the first
+    place found, unsorted, where acronym_spans finds and sorts them all."""
+    low = text.lower()
+    if len(low) != len(text):
+        return next(acronym_spans(term, text), None) is not None
+    return next(_acronym_places(term, text, low), None) is not None
+
+
+def _acronym_places(term: Term, text: str, low: str) -> Iterator[tuple[int, int]]:
+    """acronym_spans's places for a text whose lower-casing keeps its length, in the order found (by form)."""
     if len(term.text) == 2:  # two capitals of two letters: only the capital forms count ("US", "U.S")
         low = text
     for form in (term.text, ".".join(term.text)):
@@ -580,9 +615,8 @@ def acronym_spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
                 and (end == len(low) or not low[end].isalnum())
                 and sum(c.isupper() for c in text[at:end]) >= 2
             ):
-                found.append((at, end))
+                yield at, end
             at = low.find(form, at + 1)
-    yield from sorted(set(found))
 
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？!?；;\n]+")
@@ -598,15 +632,30 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for mo in _SENTENCE_END.finditer(text):
-        word = re.search(r"(\w+)\W*$", text[start : mo.start() + 1])
-        if mo.group().startswith((".", "!", "?")) and mo.group()[0] == "." and word:
-            w = word.group(1)
-            if len(w) == 1 or w.casefold() in _ABBREVIATIONS:
+        if mo.group()[0] == ".":
+            w = last_word(text, start, mo.start() + 1)
+            if w and (len(w) == 1 or w.casefold() in _ABBREVIATIONS):
                 continue
         out.append(text[start : mo.start()])
         start = mo.end()
     out.append(text[start:])
     return [s for s in out if s.strip()]
+
+
+def _word_char(c: str) -> bool:
+    """Whether `c` is a character of a word, as the regular expression \\w has it (a letter, a digit, _)."""
+    return c.isalnum() or c == "_"
+
+
+def last_word(text: str, start: int, end: int) -> str:
+    """The last run of word characters in text[start:end] ("" if none): what the regex (\\w+)\\W*$ finds there, by
+    stepping back from the end over a few characters instead of trying the pattern at every place of the slice."""
+    while end > start and not _word_char(text[end - 1]):
+        end -= 1
+    first = end
+    while first > start and _word_char(text[first - 1]):
+        first -= 1
+    return text[first:end]
 
 
 def _positions(term: Term, words: list[str]) -> Iterator[tuple[int, int]]:
