@@ -64,3 +64,26 @@ def test_last_word_is_the_regex_s() -> None:
         end = rnd.randint(start, len(text))
         mo = re.search(r"(\w+)\W*$", text[start:end])
         assert last_word(text, start, end) == (mo.group(1) if mo else ""), (text, start, end)
+
+
+def _ascii_hint_by_hints(text: str) -> bool:
+    """The former _ascii_hint: each place of each scale word, a digit in the 12 characters before it."""
+    if "$" in text:
+        return True
+    low = text.lower()
+    for hint in amounts._SCALE_HINTS:
+        at = low.find(hint)
+        while at >= 0:
+            if any(c.isdigit() for c in low[max(0, at - 12) : at]):
+                return True
+            at = low.find(hint, at + 1)
+    return False
+
+
+def test_ascii_hint_is_the_former_one() -> None:
+    rnd = random.Random(3)
+    pieces = ["1", "20", " ", "x", "abc", "similar", "MIL", "bn", "Bln", "tril", "illion", "mn", "tn", "trn", "-"]
+    pieces += ["bil", "mobile", ".", "12345678901", "aaaaaaaaaaa", "$"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        assert amounts._ascii_hint(text) == _ascii_hint_by_hints(text), text

@@ -245,8 +245,9 @@ class Matcher:
         candidates: set[str] = set(self._always)
         index = self._index
         for anchored in map(index.__getitem__, index.keys() & hits):
-            candidates.update(anchored.always)
-            if not anchored.needs.isdisjoint(hits):  # else every one of `filtered` misses a group: none is a candidate
+            if anchored.always:
+                candidates.update(anchored.always)
+            if anchored.filtered and not anchored.needs.isdisjoint(hits):  # else each of them misses a group
                 candidates.update(anchored.filtered)
         rules = self._rules
         results = []
