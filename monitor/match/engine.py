@@ -704,8 +704,19 @@ def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
     """About 240 characters of the item's text around its densest cluster of matched terms, whole words."""
     text = item.text or item.title
     low = text.lower()  # once, not once per term
-    spans = []
+    same_length = len(low) == len(text)
+    spans: list[int] = []
     for t in terms:
+        if same_length and t.kind in ("phrase", "prefix") and t.text.isascii():
+            head, rx = _literal(t)  # term_spans's own way for such a term, without a generator per term
+            at = low.find(head)
+            while at >= 0:
+                if rx.match(low, at):
+                    spans.append(at)
+                    if len(spans) > 200:
+                        break
+                at = low.find(head, at + 1)
+            continue
         for start, _ in term_spans(t, text, low=low):
             spans.append(start)
             if len(spans) > 200:
