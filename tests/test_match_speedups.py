@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.match import amounts
-from monitor.match.engine import acronym_found, acronym_spans, last_word
+from monitor.match.engine import acronym_found, acronym_spans, last_word, match_form, whole_word_form
 from monitor.match.terms import acronym
 
 PIECES = [
@@ -87,3 +87,12 @@ def test_ascii_hint_is_the_former_one() -> None:
     for _ in range(5000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
         assert amounts._ascii_hint(text) == _ascii_hint_by_hints(text), text
+
+
+def test_whole_word_form_is_match_form() -> None:
+    rnd = random.Random(17)
+    chars = [chr(c) for c in range(128)] + ["word", "Rare-Earth", "U.S.", "50%", "a_b"]
+    texts = ["".join(rnd.choice(chars) for _ in range(rnd.randint(0, 30))) for _ in range(5000)]
+    texts += ["", " ", "\x1c\x1d\x1e\x1f", "Japan's $550 billion fund", "日本と米国", "naïve café"]
+    for text in texts:
+        assert whole_word_form(text) == match_form(text), repr(text)
