@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from monitor.match import amounts
-from monitor.match.engine import acronym_found, acronym_spans, last_word, match_form, whole_word_form
+from monitor.match.engine import acronym_found, acronym_spans, match_form, whole_word_form
+from monitor.match.sentences import last_word
 from monitor.match.terms import acronym
 
 PIECES = [
