@@ -1,0 +1,99 @@
+"""The matcher's shortcuts find exactly what the plain way finds (they exist for speed only)."""
+
+from __future__ import annotations
+
+import importlib
+import random
+import re
+from typing import Any
+
+import pytest
+
+from monitor.match import amounts
+from monitor.match.engine import acronym_found, acronym_spans, match_form, whole_word_form
+from monitor.match.sentences import last_word
+from monitor.match.terms import acronym
+
+PIECES = [
+    "1", "55", "550", "5,500", "2.5", "0", " ", "  ", "-", ".", ",", "$", "us$", "US$", "u.s. $", "U.S.$", "rm", "€",
+    "¥", "usd", "billion", "bn", "bln", "m", "b", "k", "t", "million", "trillion", "dollars", "yen", "won",
+    "億", "억", "ドル", "달러", "万", "a", "x", "fund", "\n", "日本", "2025", "15%", "(", ")",
+]  # fmt: skip
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(PIECES) for _ in range(rnd.randint(1, 40))) for _ in range(n)]
+
+
+def test_amount_matches_are_finditers() -> None:
+    fixed = [
+        "Japan's $550 billion fund",
+        "US$550bn, 550 bln and 5500億ドル; 5,500억 달러",
+        "a1 $5m 12 15% 2025 u.s. $3 trillion x$2bn 3.5tn",
+        "",
+        "no digits at all",
+    ]
+    for text in fixed + _texts(3000, 13):
+        fast = [(m.span(), m.groupdict()) for m in amounts._amount_matches(text)]
+        plain = [(m.span(), m.groupdict()) for m in amounts._AMOUNT.finditer(text)]
+        assert fast == plain, text
+
+
+def test_amount_lead_is_the_widest_currency_before_a_number() -> None:
+    parser: Any = importlib.import_module("re._parser")
+    assert parser.parse(amounts._CURRENCY_BEFORE + r"\s?").getwidth()[1] == amounts._LEAD
+
+
+@pytest.mark.parametrize("letters", ["us", "mou", "art", "asean"])
+def test_acronym_found_is_any_span(letters: str) -> None:
+    term = acronym(letters.upper())
+    rnd = random.Random(5)
+    words = [letters, letters.upper(), letters.capitalize(), ".".join(letters.upper()), letters.upper() + "s", "x", " "]
+    words += [letters.upper() + "X", "." + letters.upper(), "İ", ",", "\n", "Mo", "U", "MoU", "MOUs"]
+    for _ in range(2000):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 8)))
+        assert acronym_found(term, text) == (next(acronym_spans(term, text), None) is not None), text
+
+
+def test_last_word_is_the_regex_s() -> None:
+    rnd = random.Random(11)
+    chars = ["a", "B", "7", "_", " ", ".", ",", "\n", "é", "日", "٣", "½", "-", "'", "Ⅻ", "\u0301"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 12)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        mo = re.search(r"(\w+)\W*$", text[start:end])
+        assert last_word(text, start, end) == (mo.group(1) if mo else ""), (text, start, end)
+
+
+def _ascii_hint_by_hints(text: str) -> bool:
+    """The former _ascii_hint: each place of each scale word, a digit in the 12 characters before it."""
+    if "$" in text:
+        return True
+    low = text.lower()
+    for hint in amounts._SCALE_HINTS:
+        at = low.find(hint)
+        while at >= 0:
+            if any(c.isdigit() for c in low[max(0, at - 12) : at]):
+                return True
+            at = low.find(hint, at + 1)
+    return False
+
+
+def test_ascii_hint_is_the_former_one() -> None:
+    rnd = random.Random(3)
+    pieces = ["1", "20", " ", "x", "abc", "similar", "MIL", "bn", "Bln", "tril", "illion", "mn", "tn", "trn", "-"]
+    pieces += ["bil", "mobile", ".", "12345678901", "aaaaaaaaaaa", "$"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        assert amounts._ascii_hint(text) == _ascii_hint_by_hints(text), text
+
+
+def test_whole_word_form_is_match_form() -> None:
+    rnd = random.Random(17)
+    chars = [chr(c) for c in range(128)] + ["word", "Rare-Earth", "U.S.", "50%", "a_b"]
+    texts = ["".join(rnd.choice(chars) for _ in range(rnd.randint(0, 30))) for _ in range(5000)]
+    texts += ["", " ", "\x1c\x1d\x1e\x1f", "Japan's $550 billion fund", "日本と米国", "naïve café"]
+    for text in texts:
+        assert whole_word_form(text) == match_form(text), repr(text)
