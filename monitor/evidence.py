@@ -17,6 +17,7 @@ from .matching import Matched, MatchSpec, matched
 from .storage import evidence_reads
 from .storage import matches as store
 from .storage import milestones as milestone_store
+from .storage.feeds import Unmatched
 from .views import MatchView
 
 BATCH = 2000
@@ -76,17 +77,34 @@ def match_spec(app: App) -> MatchSpec:
     return MatchSpec.of(uuid.uuid4().hex, d.milestones, d.aliases, d.signals, app.settings.matching.threshold, scope)
 
 
+def unmatched(app: App, spec: MatchSpec, matched: Sequence[Matched]) -> Unmatched:
+    """The contents among a feed's items that the parse workers found to match nothing under `spec`, for the
+    feed's transaction to store as matched while the spec's scope still holds (storage.feeds.apply_update)."""
+    return Unmatched(
+        frozenset(m.content_hash for m in matched if not m.results),
+        spec.scope,
+        tuple(m.id for m in app.definitions.milestones),
+        VERDICTS,
+    )
+
+
 def match_pending(
-    app: App, found: Mapping[tuple[str, str], Matched] | None = None, spec: MatchSpec | None = None
+    app: App,
+    found: Mapping[tuple[str, str], Matched] | None = None,
+    spec: MatchSpec | None = None,
 ) -> int:
     """Match new and changed items (as marked by polling) against every open milestone. `found` (with the `spec`
     it was computed under): what the parse workers matched already; used only while the open milestones are still
-    the spec's. Nothing pending (a cycle that stored nothing): one indexed lookup, and no matcher is built."""
+    the spec's; if a status changed during the cycle, the items it stored as matching nothing under the spec's
+    scope (see `unmatched`) are matched again too, under the scope of now. Nothing pending (a cycle that stored
+    nothing, or only items that matched nothing): the open milestones and one indexed lookup, no matcher built."""
+    scope = open_milestones(app, with_rule=False)
+    if spec is not None and spec.scope != frozenset(scope):
+        if found:
+            store.mark_for_matching(app.db, [key for key, m in found.items() if not m.results])
+        found = None  # a status changed during the cycle: match again under the scope of now
     if not store.has_pending(app.db):
         return 0
-    scope = open_milestones(app, with_rule=False)
-    if spec is None or spec.scope != frozenset(scope):
-        found = None  # a status changed during the cycle: match again under the scope of now
     return _run(app, scope, only_pending=True, found=found).added
 
 

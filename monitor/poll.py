@@ -25,7 +25,7 @@ from .app import App
 from .definitions import FeedDef
 from .early import Early
 from .errors import MonitorError, unknown_id
-from .evidence import match_pending, match_spec
+from .evidence import match_pending, match_spec, unmatched
 from .matching import Matched, MatchSpec
 from .sources.fetch import FeedState, Fetcher, FetchResult
 from .sources.items import ParsedFeed
@@ -336,7 +336,7 @@ async def _cycle(
             if early is not None:
                 await early.settled()  # the limits hold for the early requests and the cycle's together
             fetched = await fetcher.fetch(state)
-        parsed = None
+        parsed = matched = None
         if fetched.outcome == "fetched":
             parsed, matched = await parsers.parse(
                 f.type, fetched.bodies, fetched.headers, fetched.url or f.url, fetched.fetched_at, f.select
@@ -345,7 +345,8 @@ async def _cycle(
                 found.update(((f.id, m.content_hash), m) for m in matched)
         update = update_of(fetched, parsed)
         if update.items:
-            counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update)
+            settled = unmatched(app, spec, matched) if matched and spec is not None else None
+            counts = await loop.run_in_executor(storer, feed_store.apply_update, app.db, update, settled)
         else:
             health_only.append(update)
             counts = feed_store.StoredCounts(0, 0)

@@ -7,7 +7,7 @@ counted from what was really inserted (RETURNING)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..plan.items import StoredVersion, plan_items
 from .engine import Database
-from .schema import Feed, Item, PollRun
+from .schema import Feed, Item, Milestone, PollRun
 
 CHUNK = 400  # keys per IN (...) list: well under SQLite's variable limit
 
@@ -68,6 +68,24 @@ class FeedUpdate:
 
 
 @dataclass(frozen=True)
+class Unmatched:
+    """Contents (hashes) the parse workers found to match nothing under `scope`, the open milestones when the
+    cycle began: every defined milestone (`milestones`) whose status is not one of `closed`. A new item with such
+    content is stored as matched while that scope is still the open milestones' (it has no evidence to record),
+    so the end of the cycle neither reads it back nor rewrites its row."""
+
+    hashes: frozenset[str]
+    scope: frozenset[str]
+    milestones: tuple[str, ...]
+    closed: tuple[str, ...]
+
+    def current(self, s: Session) -> bool:
+        """Whether the scope is still the open milestones' (a status may have changed since the cycle began)."""
+        shut = set(s.scalars(select(Milestone.id).where(Milestone.status.in_(self.closed))))
+        return frozenset(m for m in self.milestones if m not in shut) == self.scope
+
+
+@dataclass(frozen=True)
 class StoredCounts:
     new: int
     updated: int
@@ -84,12 +102,15 @@ def next_checks(db: Database) -> dict[str, dt.datetime | None]:
         return {k: v for k, v in s.execute(select(Feed.id, Feed.next_check_after))}
 
 
-def apply_update(db: Database, u: FeedUpdate) -> StoredCounts:
-    """One feed's items and health, in one transaction."""
+def apply_update(db: Database, u: FeedUpdate, unmatched: Unmatched | None = None) -> StoredCounts:
+    """One feed's items and health, in one transaction. New items are marked for matching, except those whose
+    content is in `unmatched` while its scope holds (stored as matched: there is nothing to record); changed items
+    are always marked (their earlier evidence may no longer hold)."""
     with db.write() as s:
         feed = s.get(Feed, u.feed_id, with_for_update=True)  # first: a concurrent poll of this feed waits here
         assert feed is not None, f"feed {u.feed_id} is synced before it is polled"
-        return _apply(s, u, feed)
+        settled = unmatched.hashes if unmatched is not None and u.items and unmatched.current(s) else frozenset()
+        return _apply(s, u, feed, settled)
 
 
 def apply_health(db: Database, updates: Sequence[FeedUpdate]) -> None:
@@ -104,14 +125,16 @@ def apply_health(db: Database, updates: Sequence[FeedUpdate]) -> None:
             _apply(s, u, rows[u.feed_id])
 
 
-def _apply(s: Session, u: FeedUpdate, feed: Feed) -> StoredCounts:
-    """Load the stored versions of the items' keys, plan (monitor.plan.items), write the plan, then the health."""
+def _apply(s: Session, u: FeedUpdate, feed: Feed, settled: Collection[str] = frozenset()) -> StoredCounts:
+    """Load the stored versions of the items' keys, plan (monitor.plan.items), write the plan, then the health.
+    New items whose content hash is in `settled` are stored as matched."""
     new = updated = 0
     if u.items:
         plan = plan_items(_existing(s, u.feed_id, [i.key for i in u.items]), u.items)
         updated = _update_changed(s, u, plan.update)
         if plan.insert:
-            inserted = _insert_new(s, [_row(u.feed_id, i, u.checked_at) for i in plan.insert])
+            rows = [_row(u.feed_id, i, u.checked_at, i.content_hash in settled) for i in plan.insert]
+            inserted = _insert_new(s, rows)
             new = len(inserted)
             lost = [i for i in plan.insert if i.key not in inserted]
             if lost:  # another writer stored these keys in the meantime: they are updates, if anything
@@ -186,7 +209,7 @@ def _insert_new(s: Session, rows: list[dict[str, Any]]) -> set[str]:
     return set(s.execute(stmt.returning(table.c.key), rows).scalars())
 
 
-def _row(feed_id: str, it: ParsedItem, now: dt.datetime) -> dict[str, Any]:
+def _row(feed_id: str, it: ParsedItem, now: dt.datetime, matched: bool = False) -> dict[str, Any]:
     return {
         "feed_id": feed_id,
         "key": it.key,
@@ -199,7 +222,7 @@ def _row(feed_id: str, it: ParsedItem, now: dt.datetime) -> dict[str, Any]:
         "first_seen": now,
         "updated_at": now,
         "content_hash": it.content_hash,
-        "needs_match": True,
+        "needs_match": not matched,
     }
 
 

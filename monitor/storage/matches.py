@@ -15,6 +15,8 @@ from ..plan.evidence import BatchItem, Evidence, EvidencePlan, Pending, Source, 
 from .engine import EVIDENCE_LOCK, Database, serialise
 from .schema import Item, Match, MatchSource, Milestone
 
+MARK_CHUNK = 400  # (feed, hash) pairs per statement: 800 parameters, under every backend's limit
+
 
 @dataclass(frozen=True)
 class StoredItem:
@@ -56,6 +58,18 @@ def items_to_match(db: Database, batch: int, only_pending: bool) -> Iterator[lis
             return
         yield rows
         last = rows[-1].id
+
+
+def mark_for_matching(db: Database, contents: Sequence[tuple[str, str]]) -> None:
+    """Mark the items of these (feed, content hash) for matching again (a cycle whose scope changed under it)."""
+    with db.write() as s:
+        for start in range(0, len(contents), MARK_CHUNK):
+            s.execute(
+                update(Item)
+                .where(tuple_(Item.feed_id, Item.content_hash).in_(contents[start : start + MARK_CHUNK]))
+                .values(needs_match=True)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def has_pending(db: Database) -> bool:
