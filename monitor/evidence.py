@@ -96,15 +96,16 @@ def match_pending(
     """Match new and changed items (as marked by polling) against every open milestone. `found` (with the `spec`
     it was computed under): what the parse workers matched already; used only while the open milestones are still
     the spec's; if a status changed during the cycle, the items it stored as matching nothing under the spec's
-    scope (see `unmatched`) are matched again too, under the scope of now. Nothing pending (a cycle that stored
-    nothing, or only items that matched nothing): the open milestones and one indexed lookup, no matcher built."""
-    scope = open_milestones(app, with_rule=False)
-    if spec is not None and spec.scope != frozenset(scope):
-        if found:
-            store.mark_for_matching(app.db, [key for key, m in found.items() if not m.results])
-        found = None  # a status changed during the cycle: match again under the scope of now
-    if not store.has_pending(app.db):
+    scope (see `unmatched`) are matched again too, under the scope of now. Nothing pending and nothing stored as
+    matched (a cycle that stored nothing): one indexed lookup; no matcher is built unless an item is pending."""
+    settled = [key for key, m in found.items() if not m.results] if found else []  # stored as matched
+    if not settled and not store.has_pending(app.db):
         return 0
+    scope = open_milestones(app, with_rule=False)
+    if spec is None or spec.scope != frozenset(scope):
+        if settled:
+            store.mark_for_matching(app.db, settled)
+        found = None  # a status changed during the cycle: match again under the scope of now
     return _run(app, scope, only_pending=True, found=found).added
 
 
