@@ -109,7 +109,7 @@ def apply_update(db: Database, u: FeedUpdate, unmatched: Unmatched | None = None
     with db.write() as s:
         feed = s.get(Feed, u.feed_id, with_for_update=True)  # first: a concurrent poll of this feed waits here
         assert feed is not None, f"feed {u.feed_id} is synced before it is polled"
-        settled = unmatched.hashes if unmatched is not None and u.items and unmatched.current(s) else frozenset()
+        settled = unmatched.hashes if unmatched and unmatched.hashes and u.items and unmatched.current(s) else ()
         return _apply(s, u, feed, settled)
 
 
