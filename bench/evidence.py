@@ -15,6 +15,7 @@ and labelled, the share whose signal is the labelled one. Per milestone and over
     python bench/evidence.py --part held-out     # the held-out figures (and misses) for the README
     python bench/evidence.py --part both --quiet # figures only
     python bench/evidence.py --second-opinion    # how far a second, blind annotator agrees with the set's labels
+    python bench/evidence.py --file dev_west.yaml --quiet   # one batch only (a new one, before tuning on it)
 
 The second opinion (tests/data/evidence/second_opinion/*.yaml) is a blind relabelling of a sample of the tuning
 part: scored against the set's labels as if it were a matcher, it says how much two careful readers agree, which
@@ -168,13 +169,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--part", choices=("tuning", "held-out", "both"), default="tuning")
     ap.add_argument("--quiet", action="store_true", help="figures only, no lists of misses")
     ap.add_argument("--second-opinion", action="store_true", help="agreement of a blind second annotation")
+    ap.add_argument(
+        "--file",
+        action="append",
+        metavar="NAME",
+        help="only the items of this file of the set (repeatable), e.g. a new batch scored before any tuning on it",
+    )
     args = ap.parse_args(argv)
 
     from monitor import config
     from monitor.home import Home
     from monitor.match.engine import ItemText, build_matcher
 
-    items = load(DATA.glob("*.yaml"))
+    paths = list(DATA.glob("*.yaml"))
+    if args.file:
+        unknown = sorted(set(args.file) - {p.name for p in paths})
+        if unknown:
+            print(f"no such file of the set under {DATA}: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        paths = [p for p in paths if p.name in args.file]
+    items = load(paths)
     if not items:
         print(f"no items under {DATA}", file=sys.stderr)
         return 1

@@ -123,3 +123,17 @@ def test_the_second_opinion_is_of_tuning_items_with_known_labels() -> None:
         for r in rows:
             assert r["link"] in by_link and ev.part_of(r["link"]) == "tuning", r["link"]
             assert set(r["milestones"]) <= known and r["signal"] in ev.SIGNALS, r
+
+
+def test_the_scorer_can_score_one_batch(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--file NAME` scores only that file's items (a new batch, before any tuning on it); an unknown name is bad
+    input, exit status 2, naming it."""
+    one = FILES[0]
+    assert ev.main(["--file", one.name, "--quiet", "--part", "both"]) == 0
+    out = capsys.readouterr().out
+    items = ev.load([one])
+    tuning = sum(1 for i in items if ev.part_of(i.link) == "tuning")
+    assert f"tuning: {tuning} items" in out
+    assert f"held-out: {len(items) - tuning} items" in out
+    assert ev.main(["--file", "no-such-batch.yaml"]) == 2
+    assert "no-such-batch.yaml" in capsys.readouterr().err
