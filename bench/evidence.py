@@ -1,7 +1,9 @@
 """Evidence scorer: the shipped rules against the real development set in tests/data/evidence/*.yaml.
 
 Each item there is real reporting or an official release (title and link as published, a summary written for
-the project) labelled with the milestones it is evidence for ([] for a hard negative) and its signal.
+the project in the title's language, as the source's own feed would carry it; `summary_en`, an English rendering
+for readers, is never matched) labelled with the milestones it is evidence for ([] for a hard negative) and its
+signal.
 
 The set is split once, by a fixed rule that no one chooses per item: an item is HELD OUT when the SHA-256 of
 its link, read as a number, is 0, 1 or 2 modulo 10 (about 30 %); the rest is the TUNING part. Rules are tuned

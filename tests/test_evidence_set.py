@@ -18,7 +18,7 @@ from monitor.home import Home
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "evidence"
 FILES = sorted(DATA.glob("*.yaml"))
-KEYS = {"title", "link", "source", "date", "lang", "summary", "milestones", "signal", "note"}
+KEYS = {"title", "link", "source", "date", "lang", "summary", "summary_en", "milestones", "signal", "note"}
 
 
 def _scorer():  # type: ignore[no-untyped-def]
@@ -53,6 +53,10 @@ def test_items_are_well_formed(path: Path) -> None:
             problems.append(f"{where}: link is not an http(s) URL")
         if not (isinstance(it.get("summary"), str) and it["summary"].strip()):
             problems.append(f"{where}: no summary")
+        # the summary is in the title's language, as the source's feed would carry it; an English rendering of it
+        # may follow for readers, and is never matched
+        if "summary_en" in it and it.get("lang") == "en":
+            problems.append(f"{where}: summary_en on an English item")
         if not isinstance(it.get("date"), dt.date | None):
             problems.append(f"{where}: date is not YYYY-MM-DD or null")
         unknown = set(it.get("milestones") or ()) - known
