@@ -114,6 +114,12 @@ CASES = [
     ("lone Han: before Hangul", rule(["美", "국무부"]), "美국무부서 기다려 달라", "", True),
     ("lone Han: not inside a Han word", rule(["美", "关税"]), "美国宣布关税", "", False),
     ("lone Han: not 美丽", rule(["美"]), "美丽的风景", "", False),
+    # a Latin word or a number written against a spaceless script is a word of its own (particles attach to it)
+    ("CJK: Latin word before kana", rule(["@japan", "JBIC"]), "日本政府、JBICに投資ファシリティ設立", "", True),
+    ("CJK: percent before Hangul", rule(["@korea", "25%"]), "한국 관세 15%에서 25%로 인상", "", True),
+    ("CJK: acronym before Hangul", rule(["@korea", "MOU"]), "한국, 미국과 MOU를 체결", "", True),
+    ("CJK: acronym after Han", rule(["ART", "大马"]), "大马内阁审议对ART的意见", "", True),
+    ("CJK: still not inside a Latin word", rule(["@korea", "MOU"]), "한국 MOUSE 수출", "", False),
 ]
 
 
@@ -180,6 +186,14 @@ def test_explanation_names_terms_fields_and_offsets() -> None:
     assert m.explain(ItemText("Korea news", ""), "m") is not None
     assert not m.explain(ItemText("Korea news", ""), "m").matches_now  # type: ignore[union-attr]
     assert m.explain(item, "no-such-milestone") is None
+
+
+def test_explanation_of_a_latin_word_against_a_spaceless_script() -> None:
+    """The offsets of a word written against kana are where it is written: the scan and the explanation agree."""
+    m = build_matcher([Ms("m", rule(["@japan", "JBIC"]))], ALIASES, SIGNALS)
+    ex = m.explain(ItemText("日本政府、JBICに投資ファシリティ設立", ""), "m")
+    assert ex is not None and ex.matches_now
+    assert ("JBIC", "title", 5, 9, "JBIC") in {(h.term, h.field, h.start, h.end, h.matched) for h in ex.hits}
 
 
 def test_explanation_of_near_and_amounts() -> None:

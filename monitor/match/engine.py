@@ -24,7 +24,7 @@ from .normalize import normalize
 from .rules import MatchRule, MilestoneRule
 from .sentences import split_sentences
 from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
-from .terms import HAN, HAN_CHAR, Bounded, Term, compile_terms, has_spaceless
+from .terms import HAN, HAN_CHAR, SPACELESS, Bounded, Term, compile_terms, has_spaceless
 
 TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
@@ -52,6 +52,9 @@ def _separators() -> dict[int, str]:
 _SEPARATORS = _separators()
 
 
+# A word of a script with spaces (letters, digits, a percent sign) touching a spaceless script: "JBICに", "MOU를",
+# "25%로", "对ART": a space between them, so the Latin word is a word of its own, as WORD_START/WORD_END find it
+_SCRIPT_EDGE = re.compile(rf"(?<=[^\W{SPACELESS}]|%)(?=[{SPACELESS}])|(?<=[{SPACELESS}])(?=[^\W{SPACELESS}])")
 _HAN_EDGE = re.compile(
     rf"(?<=[{HAN}])(?=[\u3040-\u30ff\uac00-\ud7af])|(?<=[\u3040-\u30ff\uac00-\ud7af])(?=[{HAN}])"
 )
@@ -83,13 +86,16 @@ def whole_word_form(text: str) -> str:
 def words_of(text: str) -> list[str]:
     """The casefolded words of `text`, punctuation dropped. Where Han characters meet kana or Hangul a space is
     put between them, so a Han character standing alone in a Korean or Japanese headline ("美국무부", "米、")
-    is a word of its own. ASCII text skips the Unicode normalisation (NFKC and case folding of ASCII are lower())."""
+    is a word of its own; so is a Latin word or a number written against such a script ("JBICに", "15%에서").
+    ASCII text skips the Unicode normalisation (NFKC and case folding of ASCII are lower())."""
     if text.isascii():
         folded = text.lower()
     else:
         folded = unicodedata.normalize("NFKC", text).casefold()
-        if HAN_CHAR.search(folded):
-            folded = _HAN_EDGE.sub(" ", folded)
+        if has_spaceless(folded):
+            folded = _SCRIPT_EDGE.sub(" ", folded)
+            if HAN_CHAR.search(folded):
+                folded = _HAN_EDGE.sub(" ", folded)
     return folded.translate(_SEPARATORS).split()
 
 
@@ -631,12 +637,18 @@ def _acronym_places(term: Term, text: str, low: str) -> Iterator[tuple[int, int]
             if end < len(low) and low[end] in "sS" and (end + 1 == len(low) or not low[end + 1].isalnum()):
                 end += 1
             if (
-                (at == 0 or not (low[at - 1].isalnum() or low[at - 1] == "."))
-                and (end == len(low) or not low[end].isalnum())
+                (at == 0 or not (_in_word(low[at - 1]) or low[at - 1] == "."))
+                and (end == len(low) or not _in_word(low[end]))
                 and sum(c.isupper() for c in text[at:end]) >= 2
             ):
                 yield at, end
             at = low.find(form, at + 1)
+
+
+def _in_word(c: str) -> bool:
+    """Whether a character next to an acronym continues its word: a letter or digit, but not one of a script
+    without spaces ("MOU를", "对ART" are the acronyms)."""
+    return c.isalnum() and not has_spaceless(c)
 
 
 def _positions(term: Term, words: list[str]) -> Iterator[tuple[int, int]]:

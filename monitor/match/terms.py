@@ -47,10 +47,15 @@ def single_han(text: str) -> bool:
 
 # Thai and Lao, Myanmar, Hangul jamo, Khmer, kana, Hangul compatibility jamo, katakana extensions, Han
 # (extension A and the main block), Hangul syllables, Han compatibility
-_SPACELESS_RX = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-)
+SPACELESS = (
+    "\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+)  # a character class body
+_SPACELESS_RX = re.compile(f"[{SPACELESS}]")
+# Where a whole word may start and end: not inside a run of word characters, except that a word of a script with
+# spaces meets a spaceless script without a space in between: "JBICに", "MOU를", "美国对ART" hold JBIC, MOU, ART.
+WORD_START = rf"(?<![^\W{SPACELESS}])"
+WORD_END = rf"(?![^\W{SPACELESS}])"
 
 
 def has_spaceless(text: str) -> bool:
@@ -86,7 +91,7 @@ class Term:
             return self.body()
         if self.lone_han:
             return rf"(?<![{HAN}]){self.body()}(?![{HAN}])"
-        return rf"(?<!\w){self.body()}(?!\w)"
+        return f"{WORD_START}{self.body()}{WORD_END}"
 
     def body(self) -> str:
         """A phrase, prefix or acronym term's pattern without its whole-word boundaries."""
@@ -293,7 +298,7 @@ def compile_terms(terms: tuple[Term, ...], ignore_case: bool = False) -> Bounded
     # The boundaries once around the alternation, not in every branch: the same matches (each branch is still
     # tried in order, the end boundary backtracking into the next), twenty times faster on a vocabulary.
     flags = re.IGNORECASE if ignore_case else 0
-    rx = re.compile(r"(?<!\w)(?:" + "|".join(t.body() for t in words) + r")(?!\w)", flags) if words else None
+    rx = re.compile(f"{WORD_START}(?:" + "|".join(t.body() for t in words) + f"){WORD_END}", flags) if words else None
     branches = []
     if substrings:  # no word boundaries where words have no spaces between them
         branches.append("(?:" + "|".join(t.body() for t in substrings) + ")")
