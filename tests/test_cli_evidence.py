@@ -222,3 +222,37 @@ def test_matches_and_show_explain_each_match(home: HomeDir, server: Server) -> N
     home.milestones_yaml.write_text(text)
     stale = by_milestone(home.json("matches"))["cn-rare-earth-controls"]["explanation"]
     assert stale["matches_now"] is False
+
+
+def test_native_language_news_is_evidence(home: HomeDir, server: Server) -> None:
+    """A Japanese and a Korean outlet's feed, headline and description in their own language (written for this
+    test), through the shipped rules: evidence with the signal their wording gives, terms found where written."""
+    japan = (
+        "jp-1",
+        "日米、対米投資の第1弾案件を決定 オハイオ州のガス発電所など",
+        "https://news.example.jp/invest-1",
+        "日本政府は5500億ドルの対米投資の第1弾として、オハイオ州のガス火力発電所など3件を決定した。JBICが融資する。",
+    )
+    korea = (
+        "kr-1",
+        "트럼프, 한국산 자동차 관세 15%에서 25%로 인상 발표",
+        "https://news.example.kr/tariff-1",
+        "트럼프 대통령은 한국 국회가 대미투자특별법을 처리하지 않았다며 한국산 자동차 관세를 25%로 올리겠다고 밝혔다.",
+    )
+    server.routes["/jp"] = Response(body=feed(japan))
+    server.routes["/kr"] = Response(body=feed(korea))
+    write_feeds(
+        home,
+        [
+            {"id": "jp-news", "type": "rss", "url": server.url("/jp")},
+            {"id": "kr-news", "type": "rss", "url": server.url("/kr")},
+        ],
+    )
+    assert home.cli("poll").exit_code == 0
+    rows = by_milestone(home.json("matches"))
+    assert rows["jp-investment-projects"]["signal"] == "completion"
+    assert rows["kr-tariff-15"]["signal"] == "delay"
+    hits = rows["kr-tariff-15"]["explanation"]["hits"]
+    assert {"group": "any", "field": "title", "matched": "15%"}.items() <= next(
+        h for h in hits if h["matched"] == "15%"
+    ).items()
