@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.match import amounts
-from monitor.match.engine import acronym_found, acronym_spans, match_form, whole_word_form
+from monitor.match.engine import _Keys, acronym_found, acronym_spans, match_form, whole_word_form
 from monitor.match.sentences import last_word
 from monitor.match.terms import acronym
 
@@ -97,3 +97,16 @@ def test_whole_word_form_is_match_form() -> None:
     texts += ["", " ", "\x1c\x1d\x1e\x1f", "Japan's $550 billion fund", "日本と米国", "naïve café"]
     for text in texts:
         assert whole_word_form(text) == match_form(text), repr(text)
+
+
+def test_automaton_finds_every_key_in_the_form() -> None:
+    """The Rust automaton's overlapping scan finds exactly the keys that are substrings of the form: whole-word
+    keys (' rare earth ', a prefix ' ratif'), keys inside keys (' as ', ' as a '), and keys of scripts without
+    spaces ('日本', '日本政府')."""
+    keys = [" as ", " as a ", " a ", " rare earth ", " earth ", " ratif", " us ", " us s ", "日本", "日本政府", "本"]
+    scanner = _Keys([(k, 10 + n) for n, k in enumerate(keys)])
+    rnd = random.Random(23)
+    words = ["as", "a", "rare", "earth", "ratify", "ratified", "us", "s", "日本", "政府", "本", "x", "Earth", "rare-earth"]
+    for _ in range(3000):
+        form = match_form(" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 12))))
+        assert scanner.found(form) == {10 + n for n, k in enumerate(keys) if k in form}, form
