@@ -110,3 +110,63 @@ def test_automaton_finds_every_key_in_the_form() -> None:
     for _ in range(3000):
         form = match_form(" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 12))))
         assert scanner.found(form) == {10 + n for n, k in enumerate(keys) if k in form}, form
+
+
+NEAR_TERMS = ["pay* near/4 $20 billion", "truce near/3 extend*", "rare earth near/2 export controls", "mou near us"]
+NEAR_WORDS = [
+    "pay", "Paid", "payments", "$20 billion", "20 billion", "US$20bn", "20", "billion", "truce", "extended", "Truce.",
+    "rare", "earth", "rare-earth", "export", "controls", "MOU", "U.S.", "us", "x", "Mr.", "said", ";", "\n", "!",
+    "(", ")", ",", "é", "日本", "2025", "x_20 billion", "dollars_x", "...",
+]  # fmt: skip
+
+
+def _near_items(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    return [" ".join(rnd.choice(NEAR_WORDS) for _ in range(rnd.randint(0, 30))) for _ in range(n)]
+
+
+def test_near_fast_paths_are_the_general_path() -> None:
+    """A plain field (ASCII, no amount): its sentences made without NFKC, folding and with_amounts are the ones made
+    with them, and where a side's keys are missing from the field's ids, near_found on its sentences is False."""
+    from monitor.match.amounts import with_amounts
+    from monitor.match.engine import ItemText, _Forms, _side_missing, build_matcher, near_found
+    from monitor.match.rules import MatchRule
+    from monitor.match.sentences import split_sentences
+    from monitor.match.terms import parse_term
+
+    class Ms:
+        def __init__(self, id: str, match: MatchRule) -> None:
+            self.id, self.match, self.signals = id, match, ()
+
+    rules = [Ms(f"m{n}", MatchRule(((parse_term(t),),), (), ())) for n, t in enumerate(NEAR_TERMS)]
+    m = build_matcher(rules, {}, {})  # type: ignore[arg-type]
+    lazies = [lz for lz in m._lazy.values() if lz.term.kind == "near"]
+    assert all(lz.side_ids for lz in lazies)
+    skipped = plain = 0
+    for title in _near_items(1500, 29):
+        item = ItemText(title[:80], title)
+        forms = _Forms(item)
+        fields = m._scan(item)
+        for i in (0, 1):
+            general = [match_form(with_amounts(s.casefold())).split() for s in split_sentences(forms.nfkc(i))]
+            assert forms.sentences(i) == general, forms.fields[i]
+            plain += forms.plain(i)
+            for lz in lazies:
+                if forms.plain(i) and _side_missing(lz.side_ids, fields[i]):
+                    skipped += 1
+                    assert not near_found(lz.sides, lz.term.distance, general), (lz.term.source, forms.fields[i])
+    assert plain > 300 and skipped > 300  # both paths were taken
+
+
+def test_normalize_of_ascii_is_the_general_path() -> None:
+    import unicodedata
+
+    from monitor.match import normalize as nm
+
+    rnd = random.Random(31)
+    chars = [chr(c) for c in range(128)] + ["Word", "U.S.", " \t\n"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 40)))
+        general = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(nm._TABLE).split())
+        assert nm.normalize(text) == general, repr(text)
+

@@ -43,6 +43,7 @@ _SCALE_HINTS = ("illion", "bn", "bln", "bil", "mn", "mln", "mil", "tn", "trn", "
 
 
 _DIGIT_RUN = re.compile(r"[0-9]+")
+_DIGITS = b"0123456789"
 _HINT_REACH = 12  # a scale word counts as a hint when it starts at most this many characters after a digit
 _LONGEST_HINT = max(map(len, _SCALE_HINTS))
 
@@ -51,9 +52,13 @@ def _ascii_hint(text: str) -> bool:
     """Whether ASCII `text` may hold an amount: a `$`, or a scale word (in any case) with a digit in the 12
     characters before it (the full pattern then decides). Looked for after each run of digits (a scale word
     starts with a letter, so after a run's last digit), not at each place where a scale word occurs: "mil" and
-    "bil" start many words without a number."""
+    "bil" start many words without a number. Most texts have no digit at all: that is told first by deleting the
+    digits from the bytes (one pass in C, a fourth of what a regular expression scan for a digit costs)."""
     if "$" in text:
         return True
+    raw = text.encode("ascii")
+    if len(raw.translate(None, _DIGITS)) == len(raw):
+        return False
     low = text.lower()
     for run in _DIGIT_RUN.finditer(low):
         after = low[run.end() : run.end() + _HINT_REACH - 1 + _LONGEST_HINT]
@@ -116,13 +121,17 @@ def _plain(d: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def may_hold_amount(text: str) -> bool:
+    """False when `text` (any case) surely holds no amount, and nothing in it would be rewritten by with_amounts:
+    a cheap test made before the full pattern. For ASCII text a few str.find calls, several times cheaper than a
+    regex scan of the whole text."""
+    return _ascii_hint(text) if text.isascii() else _HAS_SCALE.search(text) is not None
+
+
 def find_amounts(text: str) -> Iterator[Amount]:
     """Every amount with a scale in `text` (any case), with its span and canonical form. A bare number (2025,
     15%) is not an amount; a single-letter scale ("550b") counts only with a currency before it."""
-    if text.isascii():  # a few str.find calls are several times cheaper than a regex scan of the whole text
-        if not _ascii_hint(text):
-            return
-    elif not _HAS_SCALE.search(text):
+    if not may_hold_amount(text):
         return
     for mo in _amount_matches(text):
         letter = mo.group("letter")

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
-from .amounts import find_amounts, with_amounts
+from .amounts import find_amounts, may_hold_amount, with_amounts
 from .normalize import normalize
 from .rules import MatchRule, MilestoneRule
 from .sentences import split_sentences
@@ -181,6 +181,8 @@ class _Lazy:
     needs: tuple[frozenset[int], ...]
     rx: Bounded | None = None
     sides: tuple[tuple[Term, ...], ...] = ()  # `near`: the terms of each side (an alias expanded)
+    side_ids: tuple[frozenset[int] | None, ...] = ()  # `near`: each side's automaton ids, when its every term
+    # is a phrase or prefix (None: a side with an amount, found in the sentences only)
     inner: frozenset[int] = frozenset()  # `title:`: the ids of the term it scopes, found in the title or not
 
 
@@ -205,7 +207,7 @@ class _Rule:
 class _Forms:
     """An item's text in the forms the lazy terms read, each made once and only if asked for."""
 
-    __slots__ = ("fields", "_normal", "_nfkc", "_sentences", "_amounts")
+    __slots__ = ("fields", "_normal", "_nfkc", "_sentences", "_amounts", "_plain")
 
     def __init__(self, item: ItemText) -> None:
         self.fields = (item.title, item.text)
@@ -213,6 +215,16 @@ class _Forms:
         self._nfkc: dict[int, str] = {}
         self._sentences: dict[int, list[list[str]]] = {}
         self._amounts: dict[int, frozenset[str]] = {}
+        self._plain: dict[int, bool] = {}
+
+    def plain(self, i: int) -> bool:
+        """Whether a field is ASCII with no amount in it: then NFKC and with_amounts leave it as it is, and the
+        words of its sentences are runs of the words of its whole-word form (a sentence ends at separators
+        only), so a phrase or prefix occurs in a sentence only if its automaton key occurred in the field."""
+        if i not in self._plain:
+            text = self.fields[i]
+            self._plain[i] = text.isascii() and not may_hold_amount(text)
+        return self._plain[i]
 
     def amounts(self, i: int) -> frozenset[str]:
         """The canonical amounts in a field ("550 billion")."""
@@ -231,10 +243,15 @@ class _Forms:
         return self._nfkc[i]
 
     def sentences(self, i: int) -> list[list[str]]:
+        """The words of each sentence of a field, its amounts in their canonical form ("550 billion"). A plain
+        field skips NFKC, case folding and with_amounts (they would change nothing)."""
         if i not in self._sentences:
-            self._sentences[i] = [
-                match_form(with_amounts(s.casefold())).split() for s in split_sentences(self.nfkc(i))
-            ]
+            if self.plain(i):
+                self._sentences[i] = [whole_word_form(s).split() for s in split_sentences(self.fields[i])]
+            else:
+                self._sentences[i] = [
+                    whole_word_form(with_amounts(s.casefold())).split() for s in split_sentences(self.nfkc(i))
+                ]
         return self._sentences[i]
 
 
@@ -336,6 +353,8 @@ class Matcher:
                     hits.add(tid)
                 continue
             for i, found in ((0, in_title), (1, in_body)):
+                if lazy.side_ids and forms.plain(i) and _side_missing(lazy.side_ids, found):
+                    continue  # a side's keys are not in this field: no sentence of it holds that side
                 if _lazy_found(lazy, forms, i):
                     found.add(tid)
                     hits.add(tid)
@@ -408,6 +427,12 @@ class Matcher:
                         out.append(TermHit(shown, name, fname, span[0], span[1], text[span[0] : span[1]]))
         _, _, reason = self._evidence(item, rule, hits, {})
         return Explanation(matches_now, score or 0.0, tuple(out), reason)
+
+
+def _side_missing(side_ids: Sequence[frozenset[int] | None], found: set[int]) -> bool:
+    """Whether a side of `near`, all of whose terms have automaton keys, has none of them in a plain field's ids:
+    then near_found is False on that field, and its sentences need not be made (see _Forms.plain)."""
+    return any(ids is not None and ids.isdisjoint(found) for ids in side_ids)
 
 
 def _lazy_found(lazy: _Lazy, forms: _Forms, i: int) -> bool:
@@ -533,7 +558,11 @@ def build_matcher(
             keyed = [frozenset(x for t in side if t.kind in ("phrase", "prefix") for x in tid(t)) for side in sides]
             # a side with an amount needs nothing from the automaton: it is read from the sentence itself
             needs = tuple(n for n, side in zip(keyed, sides, strict=True) if all(t.kind != "amount" for t in side))
-            m._lazy[i] = _Lazy(term, needs, None, sides)
+            side_ids = tuple(
+                ids if all(t.kind in ("phrase", "prefix") for t in side) else None
+                for ids, side in zip(keyed, sides, strict=True)
+            )
+            m._lazy[i] = _Lazy(term, needs, None, sides, side_ids=side_ids)
             if needs and needs[0] == keyed[0]:
                 anchors[i] = needs[0]
         return [i]
@@ -669,6 +698,8 @@ def _positions(term: Term, words: list[str]) -> Iterator[tuple[int, int]]:
         return
     n = len(key)
     prefix = term.kind == "prefix"
+    if (n > 1 or not prefix) and key[0] not in words:  # its first word is whole: a list test in C rejects most
+        return
     for i in range(len(words) - n + 1):
         if words[i : i + n - 1] == key[:-1] and (
             words[i + n - 1].startswith(key[-1]) if prefix else words[i + n - 1] == key[-1]
