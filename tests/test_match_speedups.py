@@ -170,3 +170,62 @@ def test_normalize_of_ascii_is_the_general_path() -> None:
         general = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(nm._TABLE).split())
         assert nm.normalize(text) == general, repr(text)
 
+
+def _without_heads(b: Any) -> Any:
+    import dataclasses
+
+    if b is None:
+        return None
+    return dataclasses.replace(b, heads=None, extra=_without_heads(b.extra))
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ["signed", "entered into force", "ratif*", "MOU", "/\\bsigns?\\b(?! of\\b| that\\b)/", "日本", "美"],
+        ["/\\bfirst (?:\\S+ )?execution\\b/", "/\\b\\d{2,} (countries|nations)\\b/", "/^joint fact sheet\\b/"],
+        ["/(?i)signed/", "/a(?=b)c/", "/x|signed/", "/(?:sign)+ed/", "/のための日米枠組み$/", "talks", "round"],
+    ],
+)
+def test_heads_find_what_the_expression_finds(sources: list[str]) -> None:
+    """An expression with its heads (a text without any is not searched) finds exactly what it finds without."""
+    from monitor.match.terms import compile_terms, parse_term
+
+    terms = tuple(parse_term(s, frozenset({"MOU"})) for s in sources)
+    fast = compile_terms(terms)
+    plain = _without_heads(fast)
+    assert fast.heads is not None or (fast.extra is not None and fast.extra.heads is not None)
+    rnd = random.Random(37)
+    words = ["signed", "Signed", "signs", "sign", "signs of", "entered", "into", "force", "ratify", "mou", "MOU", "x"]
+    words += ["first", "execution", "first big execution", "20", "countries", "joint", "fact", "sheet", "ac", "abc"]
+    words += ["のための日米枠組み", "日本", "美", "talks", "round", "signsigned", "-", "\n", "."]
+    for _ in range(3000):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 10)))
+        assert list(fast.spans(text)) == list(plain.spans(text)), text
+        assert fast.first(text) == plain.first(text), text
+
+
+def test_sentence_ends_are_the_finditer() -> None:
+    from monitor.match import sentences
+
+    rnd = random.Random(41)
+    pieces = ["a", "Mr", "U", "S", ".", "..", "!", "?", "!?", "。", "！", "？", "；", ";", "\n", " ", "  ", '"', "'", "”"]
+    pieces += ["’", ")", "]", "x.y", "\t", "word", "日本"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 25)))
+        fast = [m.span() for m in sentences._sentence_ends(text)]
+        assert fast == [m.span() for m in sentences._SENTENCE_END.finditer(text)], repr(text)
+
+
+def test_initial_or_abbreviation_reads_last_word() -> None:
+    from monitor.match import sentences
+
+    rnd = random.Random(43)
+    pieces = ["a", "B", "mr", "Mr", "MRS", "approx", "approxx", "sept", "xsept", "_", " ", ".", "é", "ſt", "K", "7", "-"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        w = sentences.last_word(text, start, end)
+        expected = bool(w) and (len(w) == 1 or w.casefold() in sentences._ABBREVIATIONS)
+        assert sentences._initial_or_abbreviation(text, start, end) == expected, (text, start, end)

@@ -687,7 +687,7 @@ def _acronym_places(term: Term, text: str, low: str) -> Iterator[tuple[int, int]
 def _positions(term: Term, words: list[str]) -> Iterator[tuple[int, int]]:
     """(first, last) word index of each occurrence of a phrase, prefix or amount term in a sentence's words (an
     amount as its canonical words: the sentence's amounts are in that form)."""
-    key = match_form(term.text).split()
+    key = _words_of_term(term)
     if not key:
         return
     if term.substring:
@@ -705,6 +705,12 @@ def _positions(term: Term, words: list[str]) -> Iterator[tuple[int, int]]:
             words[i + n - 1].startswith(key[-1]) if prefix else words[i + n - 1] == key[-1]
         ):
             yield i, i + n - 1
+
+
+@lru_cache(maxsize=4096)
+def _words_of_term(term: Term) -> list[str]:
+    """A term's words as _positions compares them (made once per term, not once per sentence; never changed)."""
+    return match_form(term.text).split()
 
 
 def near_found(sides: Sequence[Sequence[Term]], distance: int, sentences: Sequence[list[str]]) -> bool:
