@@ -185,6 +185,8 @@ def _without_heads(b: Any) -> Any:
         ["signed", "entered into force", "ratif*", "MOU", "/\\bsigns?\\b(?! of\\b| that\\b)/", "日本", "美"],
         ["/\\bfirst (?:\\S+ )?execution\\b/", "/\\b\\d{2,} (countries|nations)\\b/", "/^joint fact sheet\\b/"],
         ["/(?i)signed/", "/a(?=b)c/", "/x|signed/", "/(?:sign)+ed/", "/のための日米枠組み$/", "talks", "round"],
+        ["/\\b\\d{2,} (countries|nations)\\b/", "/\\b(?:signed|in force) (?:in|since) (?:\\w+ )?(?:19\\d\\d|201\\d)\\b/"],
+        ["/(?:x|)yy/", "/(?i:abc)d/", "/a*b/", "/(?:abc)+e/"],
     ],
 )
 def test_heads_find_what_the_expression_finds(sources: list[str]) -> None:
@@ -199,6 +201,7 @@ def test_heads_find_what_the_expression_finds(sources: list[str]) -> None:
     words = ["signed", "Signed", "signs", "sign", "signs of", "entered", "into", "force", "ratify", "mou", "MOU", "x"]
     words += ["first", "execution", "first big execution", "20", "countries", "joint", "fact", "sheet", "ac", "abc"]
     words += ["のための日米枠組み", "日本", "美", "talks", "round", "signsigned", "-", "\n", "."]
+    words += ["in", "since", "in force", "1999", "2015", "nations", "yy", "y", "ABCd", "abcd", "b", "abcde", "cde"]
     for _ in range(3000):
         text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 10)))
         assert list(fast.spans(text)) == list(plain.spans(text)), text
@@ -229,3 +232,12 @@ def test_initial_or_abbreviation_reads_last_word() -> None:
         w = sentences.last_word(text, start, end)
         expected = bool(w) and (len(w) == 1 or w.casefold() in sentences._ABBREVIATIONS)
         assert sentences._initial_or_abbreviation(text, start, end) == expected, (text, start, end)
+
+
+def test_currency_starts_are_every_first_character() -> None:
+    """No currency before a number starts with an ASCII character outside _CURRENCY_STARTS (in any case)."""
+    currency = re.compile(amounts._CURRENCY_BEFORE, re.IGNORECASE)
+    tails = ["s$", ".s. $", ".s.$", "sd", "$", "m", "rw", "py", "ur", "hb", "nd", "ny", "mb", ""]
+    for c in map(chr, range(128)):
+        if c.lower() not in amounts._CURRENCY_STARTS:
+            assert not any(currency.match(c + tail) for tail in tails), c

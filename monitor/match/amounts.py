@@ -75,17 +75,32 @@ _HAS_SCALE = re.compile(r"\d\s?-?(?:[万萬만億亿억兆조]|[tbmk](?!\w)|(?:t
 # and a space): its width is checked by a test.
 _LEAD = 7
 _DIGIT = re.compile(r"\d")
+# What follows the number of any amount: digits, commas and points ending in a digit, then a scale's first
+# character (every scale word starts with t, b or m). An amount tried in the window before a digit has its number
+# start at that digit (a currency holds no digit), so where this does not match there, none of the window's starts
+# can match: one cheap test instead of up to eight tries of the whole pattern.
+# The first character of each currency written before a number ("$", "u" of US$ and USD, ...): a start before the
+# number that is another ASCII character cannot begin an amount (non-ASCII ones are tried: case folding).
+_CURRENCY_STARTS = frozenset(alt.lstrip("\\")[0] for alt in _CURRENCY_BEFORE[3:-1].split("|"))
+_SCALED = re.compile(r"[\d.,]*\d[\s-]?[tbmk万萬만億亿억兆조]", re.IGNORECASE)
 
 
 def _amount_matches(text: str) -> Iterator[re.Match[str]]:
     """What _AMOUNT.finditer(text) yields, found faster: an amount holds a digit, so the pattern is tried only at
     the few places up to _LEAD characters before each digit, in order, instead of at every place of the text
     (the same matches: from each start the same pattern is tried, and a start is never skipped where a match
-    could begin; the lookbehind sees the text before a start)."""
+    could begin; the lookbehind sees the text before a start); a window is skipped when _SCALED says none of
+    its starts can match."""
     pos = 0
     while (digit := _DIGIT.search(text, pos)) is not None:
         d = digit.start()
+        if _SCALED.match(text, d) is None:  # no scale after the number at d: no amount starts in its window
+            pos = d + 1
+            continue
         for start in range(max(pos, d - _LEAD), d + 1):
+            c = text[start]
+            if start < d and c.isascii() and c.lower() not in _CURRENCY_STARTS:
+                continue  # neither the number nor a currency can start here
             mo = _AMOUNT.match(text, start)
             if mo is not None:
                 yield mo

@@ -22,7 +22,7 @@ import ahocorasick_rs
 from .amounts import find_amounts, may_hold_amount, with_amounts
 from .normalize import normalize
 from .rules import MatchRule, MilestoneRule
-from .sentences import split_sentences
+from .sentences import sentence_spans, split_sentences
 from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
 from .terms import HAN, HAN_CHAR, Bounded, Term, compile_terms, has_spaceless
 
@@ -243,11 +243,22 @@ class _Forms:
         return self._nfkc[i]
 
     def sentences(self, i: int) -> list[list[str]]:
-        """The words of each sentence of a field, its amounts in their canonical form ("550 billion"). A plain
-        field skips NFKC, case folding and with_amounts (they would change nothing)."""
+        """The words of each sentence of a field, its amounts in their canonical form ("550 billion"). An ASCII
+        field skips NFKC and case folding (lower() of it is its case folding), and its sentences that hold no
+        amount skip with_amounts too (it would change nothing): their words are those of the field lowered and
+        translated once, sliced at the sentence (translating keeps every character's place)."""
         if i not in self._sentences:
-            if self.plain(i):
-                self._sentences[i] = [whole_word_form(s).split() for s in split_sentences(self.fields[i])]
+            text = self.fields[i]
+            if text.isascii():
+                low = text.lower()
+                words = low.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii")
+                hinted = not self.plain(i)  # a plain field has no amount in any sentence
+                self._sentences[i] = [
+                    whole_word_form(with_amounts(low[a:b])).split()
+                    if hinted and may_hold_amount(low[a:b])
+                    else words[a:b].split()
+                    for a, b in sentence_spans(text)
+                ]
             else:
                 self._sentences[i] = [
                     whole_word_form(with_amounts(s.casefold())).split() for s in split_sentences(self.nfkc(i))

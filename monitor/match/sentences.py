@@ -15,15 +15,20 @@ _ABBREVIATIONS = frozenset(
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text`: split after . ! ? (not after an initial such as the S of "U.S." or an abbreviation
     such as "Mr.") and at CJK full stops, semicolons and line breaks."""
-    out: list[str] = []
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of split_sentences(text) is in `text`: (start, end)."""
+    out: list[tuple[int, int]] = []
     start = 0
     for mo in _sentence_ends(text):
         if text[mo.start()] == "." and _initial_or_abbreviation(text, start, mo.start() + 1):
             continue
-        out.append(text[start : mo.start()])
+        out.append((start, mo.start()))
         start = mo.end()
-    out.append(text[start:])
-    return [s for s in out if s.strip()]
+    out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
 
 
 _END_CHARS = ".!?。！？；;\n"  # the characters a match of _SENTENCE_END can start with (the first of either branch)

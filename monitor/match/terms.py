@@ -295,12 +295,12 @@ class Heads:
     @staticmethod
     def of(terms: Iterable[Term]) -> Heads | None:
         """The heads of case-sensitive expressions for `terms` (None: a term whose matches share no piece)."""
-        pieces = []
+        pieces: list[str] = []
         for t in terms:
-            piece = required_text(t.pattern()) if t.kind == "regex" else _first_piece(t)
-            if not piece:
+            found = required_text(t.pattern()) if t.kind == "regex" else (_first_piece(t),)
+            if not found or not all(found):
                 return None
-            pieces.append(piece)
+            pieces += found
         return Heads(pieces) if pieces else None
 
 
@@ -311,10 +311,12 @@ def _first_piece(term: Term) -> str:
     return next((w for w in re.split(r"[\s\-]+", term.text) if w), "")
 
 
-def required_text(pattern: str) -> str | None:
-    """Text that every match of the regular expression `pattern` (case-sensitive) holds: its longest run of literal
-    characters outside any group, repeat or alternative (a zero-width assertion between two does not break the
-    run: nothing is matched there). None when it has none, or is case-insensitive by a flag of its own."""
+def required_text(pattern: str) -> tuple[str, ...] | None:
+    """Pieces of text of which every match of the regular expression `pattern` (case-sensitive) holds one: a run
+    of literal characters outside any group (a zero-width assertion between two does not break the run: nothing is
+    matched there), or the pieces of a group, of a repeat done at least once, or of every alternative of a choice
+    together; of those, the ones whose shortest piece is longest. None when it has none, or is case-insensitive
+    by a flag of its own."""
     import importlib
 
     c: Any = importlib.import_module("re._constants")  # the standard library's own parser, as backtracking_risk
@@ -325,14 +327,35 @@ def required_text(pattern: str) -> str | None:
         return None
     if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None
-    best = run = ""
-    for op, av in parsed:
-        if op is c.LITERAL:
-            run += chr(av)
-        elif op not in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            best, run = max(best, run, key=len), ""
-    best = max(best, run, key=len)
-    return best or None
+
+    def pieces(items: Any) -> tuple[str, ...] | None:
+        found: list[tuple[str, ...]] = []
+        run = ""
+        for op, av in items:
+            if op is c.LITERAL:
+                run += chr(av)
+                continue
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue
+            if run:
+                found.append((run,))
+            run = ""
+            sub: tuple[str, ...] | None = None
+            if op is c.SUBPATTERN and not av[1] & re.IGNORECASE:
+                sub = pieces(av[3])
+            elif op is c.BRANCH:
+                alternatives = [pieces(alt) for alt in av[1]]
+                if all(alternatives):
+                    sub = tuple(p for alt in alternatives if alt for p in alt)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+                sub = pieces(av[2])
+            if sub:
+                found.append(sub)
+        if run:
+            found.append((run,))
+        return max(found, key=lambda ps: (min(map(len, ps)), -len(ps))) if found else None
+
+    return pieces(parsed)
 
 
 @lru_cache(maxsize=4096)
