@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from monitor.match import amounts
-from monitor.match.engine import acronym_found, acronym_spans, match_form, whole_word_form
+from monitor.match.engine import _Keys, acronym_found, acronym_spans, match_form, whole_word_form
 from monitor.match.sentences import last_word
 from monitor.match.terms import acronym
 
@@ -97,3 +97,147 @@ def test_whole_word_form_is_match_form() -> None:
     texts += ["", " ", "\x1c\x1d\x1e\x1f", "Japan's $550 billion fund", "日本と米国", "naïve café"]
     for text in texts:
         assert whole_word_form(text) == match_form(text), repr(text)
+
+
+def test_automaton_finds_every_key_in_the_form() -> None:
+    """The Rust automaton's overlapping scan finds exactly the keys that are substrings of the form: whole-word
+    keys (' rare earth ', a prefix ' ratif'), keys inside keys (' as ', ' as a '), and keys of scripts without
+    spaces ('日本', '日本政府')."""
+    keys = [" as ", " as a ", " a ", " rare earth ", " earth ", " ratif", " us ", " us s ", "日本", "日本政府", "本"]
+    scanner = _Keys([(k, 10 + n) for n, k in enumerate(keys)])
+    rnd = random.Random(23)
+    words = ["as", "a", "rare", "earth", "ratify", "ratified", "us", "s", "日本", "政府", "本", "x", "Earth", "rare-earth"]
+    for _ in range(3000):
+        form = match_form(" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 12))))
+        assert scanner.found(form) == {10 + n for n, k in enumerate(keys) if k in form}, form
+
+
+NEAR_TERMS = ["pay* near/4 $20 billion", "truce near/3 extend*", "rare earth near/2 export controls", "mou near us"]
+NEAR_WORDS = [
+    "pay", "Paid", "payments", "$20 billion", "20 billion", "US$20bn", "20", "billion", "truce", "extended", "Truce.",
+    "rare", "earth", "rare-earth", "export", "controls", "MOU", "U.S.", "us", "x", "Mr.", "said", ";", "\n", "!",
+    "(", ")", ",", "é", "日本", "2025", "x_20 billion", "dollars_x", "...",
+]  # fmt: skip
+
+
+def _near_items(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    return [" ".join(rnd.choice(NEAR_WORDS) for _ in range(rnd.randint(0, 30))) for _ in range(n)]
+
+
+def test_near_fast_paths_are_the_general_path() -> None:
+    """A plain field (ASCII, no amount): its sentences made without NFKC, folding and with_amounts are the ones made
+    with them, and where a side's keys are missing from the field's ids, near_found on its sentences is False."""
+    from monitor.match.amounts import with_amounts
+    from monitor.match.engine import ItemText, _Forms, _side_missing, build_matcher, near_found
+    from monitor.match.rules import MatchRule
+    from monitor.match.sentences import split_sentences
+    from monitor.match.terms import parse_term
+
+    class Ms:
+        def __init__(self, id: str, match: MatchRule) -> None:
+            self.id, self.match, self.signals = id, match, ()
+
+    rules = [Ms(f"m{n}", MatchRule(((parse_term(t),),), (), ())) for n, t in enumerate(NEAR_TERMS)]
+    m = build_matcher(rules, {}, {})  # type: ignore[arg-type]
+    lazies = [lz for lz in m._lazy.values() if lz.term.kind == "near"]
+    assert all(lz.side_ids for lz in lazies)
+    skipped = plain = 0
+    for title in _near_items(1500, 29):
+        item = ItemText(title[:80], title)
+        forms = _Forms(item)
+        fields = m._scan(item)
+        for i in (0, 1):
+            general = [match_form(with_amounts(s.casefold())).split() for s in split_sentences(forms.nfkc(i))]
+            assert forms.sentences(i) == general, forms.fields[i]
+            plain += forms.plain(i)
+            for lz in lazies:
+                if forms.plain(i) and _side_missing(lz.side_ids, fields[i]):
+                    skipped += 1
+                    assert not near_found(lz.sides, lz.term.distance, general), (lz.term.source, forms.fields[i])
+    assert plain > 300 and skipped > 300  # both paths were taken
+
+
+def test_normalize_of_ascii_is_the_general_path() -> None:
+    import unicodedata
+
+    from monitor.match import normalize as nm
+
+    rnd = random.Random(31)
+    chars = [chr(c) for c in range(128)] + ["Word", "U.S.", " \t\n"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 40)))
+        general = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(nm._TABLE).split())
+        assert nm.normalize(text) == general, repr(text)
+
+
+def _without_heads(b: Any) -> Any:
+    import dataclasses
+
+    if b is None:
+        return None
+    return dataclasses.replace(b, heads=None, extra=_without_heads(b.extra))
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ["signed", "entered into force", "ratif*", "MOU", "/\\bsigns?\\b(?! of\\b| that\\b)/", "日本", "美"],
+        ["/\\bfirst (?:\\S+ )?execution\\b/", "/\\b\\d{2,} (countries|nations)\\b/", "/^joint fact sheet\\b/"],
+        ["/(?i)signed/", "/a(?=b)c/", "/x|signed/", "/(?:sign)+ed/", "/のための日米枠組み$/", "talks", "round"],
+        ["/\\b\\d{2,} (countries|nations)\\b/", "/\\b(?:signed|in force) (?:in|since) (?:\\w+ )?(?:19\\d\\d|201\\d)\\b/"],
+        ["/(?:x|)yy/", "/(?i:abc)d/", "/a*b/", "/(?:abc)+e/"],
+    ],
+)
+def test_heads_find_what_the_expression_finds(sources: list[str]) -> None:
+    """An expression with its heads (a text without any is not searched) finds exactly what it finds without."""
+    from monitor.match.terms import compile_terms, parse_term
+
+    terms = tuple(parse_term(s, frozenset({"MOU"})) for s in sources)
+    fast = compile_terms(terms)
+    plain = _without_heads(fast)
+    assert fast.heads is not None or (fast.extra is not None and fast.extra.heads is not None)
+    rnd = random.Random(37)
+    words = ["signed", "Signed", "signs", "sign", "signs of", "entered", "into", "force", "ratify", "mou", "MOU", "x"]
+    words += ["first", "execution", "first big execution", "20", "countries", "joint", "fact", "sheet", "ac", "abc"]
+    words += ["のための日米枠組み", "日本", "美", "talks", "round", "signsigned", "-", "\n", "."]
+    words += ["in", "since", "in force", "1999", "2015", "nations", "yy", "y", "ABCd", "abcd", "b", "abcde", "cde"]
+    for _ in range(3000):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 10)))
+        assert list(fast.spans(text)) == list(plain.spans(text)), text
+        assert fast.first(text) == plain.first(text), text
+
+
+def test_sentence_ends_are_the_finditer() -> None:
+    from monitor.match import sentences
+
+    rnd = random.Random(41)
+    pieces = ["a", "Mr", "U", "S", ".", "..", "!", "?", "!?", "。", "！", "？", "；", ";", "\n", " ", "  ", '"', "'", "”"]
+    pieces += ["’", ")", "]", "x.y", "\t", "word", "日本"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 25)))
+        fast = [m.span() for m in sentences._sentence_ends(text)]
+        assert fast == [m.span() for m in sentences._SENTENCE_END.finditer(text)], repr(text)
+
+
+def test_initial_or_abbreviation_reads_last_word() -> None:
+    from monitor.match import sentences
+
+    rnd = random.Random(43)
+    pieces = ["a", "B", "mr", "Mr", "MRS", "approx", "approxx", "sept", "xsept", "_", " ", ".", "é", "ſt", "K", "7", "-"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        w = sentences.last_word(text, start, end)
+        expected = bool(w) and (len(w) == 1 or w.casefold() in sentences._ABBREVIATIONS)
+        assert sentences._initial_or_abbreviation(text, start, end) == expected, (text, start, end)
+
+
+def test_currency_starts_are_every_first_character() -> None:
+    """No currency before a number starts with an ASCII character outside _CURRENCY_STARTS (in any case)."""
+    currency = re.compile(amounts._CURRENCY_BEFORE, re.IGNORECASE)
+    tails = ["s$", ".s. $", ".s.$", "sd", "$", "m", "rw", "py", "ur", "hb", "nd", "ny", "mb", ""]
+    for c in map(chr, range(128)):
+        if c.lower() not in amounts._CURRENCY_STARTS:
+            assert not any(currency.match(c + tail) for tail in tails), c

@@ -10,8 +10,17 @@ _DQUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
 _TABLE = str.maketrans(
     {**{c: "-" for c in _DASHES}, **{c: "'" for c in _SQUOTES}, **{c: '"' for c in _DQUOTES}, "\u00a0": " "}
 )
+_ASCII_SWAPS = tuple((chr(c), str(to)) for c, to in _TABLE.items() if c < 128)  # the backtick, a quote
 
 
 def normalize(text: str) -> str:
-    """The form every term and every item text is compared in."""
+    """The form every term and every item text is compared in. ASCII text skips NFKC (it leaves ASCII as it is),
+    case folding (lower() on ASCII) and the table, whose few ASCII characters are replaced instead: str.translate
+    looks up every character in a dict, the most of the cost on a long text."""
+    if text.isascii():
+        low = text.lower()
+        for c, to in _ASCII_SWAPS:
+            if c in low:
+                low = low.replace(c, to)
+        return " ".join(low.split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_TABLE).split())
