@@ -63,13 +63,7 @@ def _initial_or_abbreviation(text: str, start: int, end: int) -> bool:
     """Whether the last word of text[start:end] (last_word) is one letter or one of _ABBREVIATIONS, looking back over
     at most one character more than the longest abbreviation: a longer word is neither (case folding never makes a
     word shorter), so the rest of it need not be stepped over one character at a time."""
-    while end > start and not (text[end - 1].isalnum() or text[end - 1] == "_"):
-        end -= 1
-    first = end
-    stop = max(start, end - _LONGEST_ABBREVIATION - 1)
-    while first > stop and (text[first - 1].isalnum() or text[first - 1] == "_"):
-        first -= 1
-    w = text[first:end]
+    w = last_word(text, start, end, longest=_LONGEST_ABBREVIATION + 1)
     return bool(w) and (len(w) == 1 or w.casefold() in _ABBREVIATIONS)
 
 
@@ -78,12 +72,14 @@ def _word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-def last_word(text: str, start: int, end: int) -> str:
+def last_word(text: str, start: int, end: int, longest: int | None = None) -> str:
     """The last run of word characters in text[start:end] ("" if none): what the regex (\\w+)\\W*$ finds there, by
-    stepping back from the end over a few characters instead of trying the pattern at every place of the slice."""
+    stepping back from the end over a few characters instead of trying the pattern at every place of the slice.
+    With `longest`, at most its last `longest` characters (enough to tell whether it is a given short word)."""
     while end > start and not _word_char(text[end - 1]):
         end -= 1
     first = end
-    while first > start and _word_char(text[first - 1]):
+    stop = start if longest is None else max(start, end - longest)
+    while first > stop and _word_char(text[first - 1]):
         first -= 1
     return text[first:end]
