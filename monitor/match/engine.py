@@ -832,8 +832,7 @@ def term_spans(
 @lru_cache(maxsize=4096)
 def _literal(term: Term) -> tuple[str, re.Pattern[str]]:
     """A phrase or prefix term's first word, and its pattern for lower-case text."""
-    head = next(w for w in re.split(r"[\s\-]+", term.text) if w)
-    return head, re.compile(term.pattern())
+    return term.words[0], re.compile(term.pattern())
 
 
 def _cut(text: str, start: int) -> str:

@@ -83,6 +83,12 @@ class Term:
         """A single Han character, found only where no other Han character touches it."""
         return self.kind == "phrase" and single_han(self.text)
 
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """A phrase's or prefix's words as written, hyphens and spaces alike separating them ("rare-earth": rare,
+        earth): what body() joins and what a literal search looks for first."""
+        return tuple(w for w in re.split(r"[\s\-]+", self.text) if w)
+
     def pattern(self) -> str:
         """A regular expression for this term on normalised text, whole words only unless it is a substring term
         (not for aliases or `near`)."""
@@ -99,7 +105,7 @@ class Term:
         if self.kind == "acronym":  # "us" finds US, U.S., U.S; "mou" finds MOU, MoU, MOUs (the capitals: engine)
             return r"\.?".join(re.escape(c) for c in self.text) + r"\.?(?:s\b)?"
         # "rare earth" also finds "rare-earth" and the other way round.
-        words = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", self.text) if w)
+        words = r"[\s\-]+".join(map(re.escape, self.words))
         return words + (r"\w*" if self.kind == "prefix" else "")
 
 
@@ -313,7 +319,7 @@ def _first_piece(term: Term) -> str:
     """What body() matches literally first: a phrase's or prefix's first word, an acronym's first letter."""
     if term.kind == "acronym":
         return term.text[:1]
-    return next((w for w in re.split(r"[\s\-]+", term.text) if w), "")
+    return term.words[0] if term.words else ""
 
 
 def required_text(pattern: str) -> tuple[str, ...] | None:
