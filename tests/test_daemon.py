@@ -205,14 +205,27 @@ def test_a_poll_past_its_timeout_is_cancelled_and_keeps_its_finished_feeds(home:
     write_feeds(home, [{"id": f"f{n}", "type": "rss", "url": server.url(f"/f{n}")} for n in range(feeds)])
     app = open_home(home)
     s = app.settings
-    short = s.model_copy(update={"schedule": s.schedule.model_copy(update={"poll_timeout": 2.5})})
+    limit = 20.0
+    short = s.model_copy(update={"schedule": s.schedule.model_copy(update={"poll_timeout": limit})})
     app.config = dataclasses.replace(app.config, settings=short)
+    armed: list[float] = []
 
+    def run_out_the_clock() -> None:
+        """Once the two quick feeds are stored, the daemon's own alarm (armed for poll_timeout) is brought forward:
+        the poll is cut while the others hang, however slowly this machine reached that point."""
+        wait_until(lambda: query(home, "SELECT count(*) FROM items") == [(2,)], limit, "the two quick feeds stored")
+        armed.append(signal.getitimer(signal.ITIMER_REAL)[0])
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+
+    watcher = threading.Thread(target=run_out_the_clock, daemon=True)
+    watcher.start()
     events = run_daemon(app, sigterm)
+    watcher.join(5)
+    assert 0 < armed[0] <= limit  # the poll ran under the alarm poll_timeout set
     assert ended(events) == [("poll", "timed_out")]
-    assert next(e for e in events if isinstance(e, JobEnded)).error == "ran past schedule.poll_timeout (2.5 s)"
+    assert next(e for e in events if isinstance(e, JobEnded)).error == "ran past schedule.poll_timeout (20 s)"
     [(state, error, finished)] = query(home, "SELECT state, error, finished_at IS NOT NULL FROM poll_runs")
-    assert (state, error, bool(finished)) == ("interrupted", "interrupted (ran past schedule.poll_timeout (2.5 s))", True)
+    assert (state, error, bool(finished)) == ("interrupted", "interrupted (ran past schedule.poll_timeout (20 s))", True)
     [(stored,)] = query(home, "SELECT count(*) FROM items")
     assert stored == 2  # the feeds that finished are kept
     # No parse worker is left: the forkserver (our child) may stay for the next poll, its children may not.
