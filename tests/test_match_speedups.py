@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from monitor.match import amounts
-from monitor.match.engine import _Keys, acronym_found, acronym_spans, match_form, whole_word_form
+from monitor.match.engine import (
+    _Keys,
+    _widest_gap,
+    _WordKeys,
+    acronym_found,
+    acronym_spans,
+    match_form,
+    whole_word_form,
+)
 from monitor.match.sentences import last_word
 from monitor.match.terms import acronym
 
@@ -110,6 +118,32 @@ def test_automaton_finds_every_key_in_the_form() -> None:
     for _ in range(3000):
         form = match_form(" ".join(rnd.choice(words) for _ in range(rnd.randint(0, 12))))
         assert scanner.found(form) == {10 + n for n, k in enumerate(keys) if k in form}, form
+
+
+WORD_KEYS = [" as ", " as a ", " a ", " rare earth ", " earth ", " ratif", " us ", " u s ", " rare earth export controls "]
+WORD_PIECES = ["as", "a", "rare", "earth", "ratify", "us", "u", "s", "export", "controls", "x", "Earth", "U.S.", "..."]
+WORD_PIECES += [" ", "  ", ",", ", ", " - ", ". ", "-", "(", ")", "\n", "\t", "\x1c", "é", "日本", "Rare-Earth"]
+
+
+def _word_texts(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(WORD_PIECES) for _ in range(rnd.randint(0, 30))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("long_phrases", [0, 40, 400])
+def test_word_keys_scan_unsqueezed_text_as_the_squeezed_form(long_phrases: int) -> None:
+    """An ASCII text scanned before its runs of spaces are squeezed (each gap of a key written as 1 to `widest`
+    spaces, longer runs squeezed first) finds exactly the keys that occur in its whole-word form; so does a text
+    that is not ASCII, scanned in that form. Long phrases make fewer variants per gap (widest 2, then 1)."""
+    keys = WORD_KEYS + [" " + " ".join(f"w{i}x{j}" for j in range(7)) + " " for i in range(long_phrases)]
+    pairs = [(k, 10 + n) for n, k in enumerate(keys)]
+    scanner = _WordKeys(pairs)
+    widest = _widest_gap(pairs)
+    assert widest == {0: 3, 40: 2, 400: 1}[long_phrases]
+    for text in _word_texts(3000, 29) + ["", " ", "rare ... earth", "rare , , earth", "as   a", "U.S. - rare earth"]:
+        form = match_form(text)
+        found = scanner.found_in(text) if text.isascii() else scanner.found_in_form(form)
+        assert found == {10 + n for n, k in enumerate(keys) if k in form}, repr(text)
 
 
 NEAR_TERMS = ["pay* near/4 $20 billion", "truce near/3 extend*", "rare earth near/2 export controls", "mou near us"]

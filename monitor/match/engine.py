@@ -9,6 +9,7 @@ milestone that is already a candidate, and only once per item.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 import re
 import string
@@ -287,7 +288,7 @@ class _Anchored:
 @dataclass
 class Matcher:
     threshold: float = 1.0
-    _automaton: _Keys | None = None  # whole-word keys: ' japan ', ' rare earth ', ' ratif'
+    _automaton: _WordKeys | None = None  # whole-word keys: ' japan ', ' rare earth ', ' ratif'
     _substrings: _Keys | None = None  # keys of scripts without spaces: '日本', '한국'. Apart,
     # because a root with hundreds of first characters makes every step of the scan slow (3x on English text)
     _terms: list[Term] = field(default_factory=list)
@@ -341,8 +342,11 @@ class Matcher:
         found: list[set[int]] = []
         automaton, substrings = self._automaton, self._substrings
         for text in (item.title, item.text):
-            form = whole_word_form(text)
-            ids = automaton.found(form) if automaton is not None else set()
+            if text.isascii():  # no script without spaces in it: the word keys alone
+                found.append(automaton.found_in(text) if automaton is not None else set())
+                continue
+            form = match_form(text)
+            ids = automaton.found_in_form(form) if automaton is not None else set()
             if substrings is not None and has_spaceless(form):
                 ids |= substrings.found(form)
             found.append(ids)
@@ -624,17 +628,16 @@ def build_matcher(
         needs = frozenset(t for _, other in found if other is not None for t in other)
         m._index[anchor_id] = _Anchored(always, filtered, needs)
     keyed = [(key, i) for (kind, key), i in ids.items() if kind == "literal"]
-    m._automaton = _automaton([(k, i) for k, i in keyed if k.startswith(" ")])
-    m._substrings = _automaton([(k, i) for k, i in keyed if not k.startswith(" ")])
+    words = [(k, i) for k, i in keyed if k.startswith(" ")]
+    substrings = [(k, i) for k, i in keyed if not k.startswith(" ")]
+    m._automaton = _WordKeys(words) if words else None
+    m._substrings = _Keys(substrings) if substrings else None
     return m
 
 
-def _automaton(keys: Sequence[tuple[str, int]]) -> _Keys | None:
-    return _Keys(keys) if keys else None
-
-
 class _Keys:
-    """Automaton keys and the term id of each: which ids occur in a text, by one scan.
+    """Automaton keys and the term id of each: which ids occur in a text, by one scan (the keys of scripts without
+    spaces, '日本', found as substrings of a whole-word form; _WordKeys finds the whole-word keys).
 
     The scan is the Rust aho-corasick crate's (ahocorasick_rs), with every overlapping match reported (standard
     semantics: each key at each place it ends, as pyahocorasick's iter() did, so the same set of ids). It walks
@@ -650,6 +653,72 @@ class _Keys:
     def found(self, text: str) -> set[int]:
         """The ids of the keys that occur in `text`."""
         return set(map(self._ids.__getitem__, map(_PATTERN, self._scan(text, overlapping=True))))
+
+
+class _WordKeys:
+    """Whole-word keys (' japan ', ' rare earth ', ' ratif') and the term id of each: which ids occur in a text.
+
+    They are found in the whole-word form (whole_word_form), but an ASCII text is scanned before its runs of
+    spaces are squeezed, which is most of the cost of making that form (one bytes.replace pass costs more than
+    lower-casing, translating and scanning together). A one-word key ' japan ' occurs there exactly where it
+    occurs in the squeezed form: at a word bounded by spaces. A key of several words is added once for each way
+    of writing its gaps as runs of 1 to `widest` spaces (' rare earth ', ' rare  earth ', ' rare   earth '), so
+    it is found wherever its words follow each other, however many separators stood between them ("rare,
+    earth", "rare - earth"); a text with a longer run of spaces (an ellipsis, "U.S. - Japan") is squeezed first,
+    as before. `widest` is 3 unless a config's long phrases would make too many variants (then 2, or 1: every
+    text with a double space squeezed). Keys are scanned as UTF-8 bytes: a text that is not ASCII is scanned in
+    its whole-word form (squeezed, so only the one-space variants can occur in it)."""
+
+    __slots__ = ("_scan", "_ids", "_squeeze_at")
+
+    def __init__(self, keys: Sequence[tuple[str, int]]) -> None:
+        widest = _widest_gap(keys)
+        patterns, ids = [], []
+        for key, i in keys:
+            for variant in _gap_variants(key, widest):
+                patterns.append(variant.encode("utf-8"))
+                ids.append(i)
+        self._scan = ahocorasick_rs.BytesAhoCorasick(patterns).find_matches_as_indexes
+        self._ids = ids  # pattern index -> term id
+        self._squeeze_at = b" " * (widest + 1)  # a run of spaces no variant spans
+
+    def found_in(self, text: str) -> set[int]:
+        """The ids of the keys whose words occur in an ASCII text."""
+        form = text.encode("ascii").lower().translate(_ASCII_SEPARATORS)
+        if self._squeeze_at in form:
+            while b"  " in form:
+                form = form.replace(b"  ", b" ")
+        return self._found(b" " + form + b" ")
+
+    def found_in_form(self, form: str) -> set[int]:
+        """The ids of the keys that occur in a whole-word form (match_form of a text)."""
+        return self._found(form.encode("utf-8"))
+
+    def _found(self, form: bytes) -> set[int]:
+        return set(map(self._ids.__getitem__, map(_PATTERN, self._scan(form, overlapping=True))))
+
+
+VARIANT_BUDGET = (4, 10_000)  # automaton patterns: at most 4 per key and 10,000 more (the shipped rules and
+# 1,000 synthetic ones: 9,459 patterns for 5,307 keys)
+
+
+def _widest_gap(keys: Sequence[tuple[str, int]]) -> int:
+    """The widest run of spaces each gap of a key is written with: 3, unless that makes more patterns than
+    VARIANT_BUDGET allows (a config with many phrases of six words or more), then 2, then 1."""
+    gaps = [key.strip(" ").count(" ") for key, _ in keys]
+    per_key, more = VARIANT_BUDGET
+    for widest in (3, 2):
+        if sum(widest**g for g in gaps) <= per_key * len(keys) + more:
+            return widest
+    return 1
+
+
+def _gap_variants(key: str, widest: int) -> Iterator[str]:
+    """A whole-word key with each gap between its words written as 1 to `widest` spaces; its ends as they are."""
+    words = key.strip(" ").split(" ")
+    head, tail = key[: len(key) - len(key.lstrip(" "))], key[len(key.rstrip(" ")) :]
+    for gaps in itertools.product([" " * n for n in range(1, widest + 1)], repeat=len(words) - 1):
+        yield head + "".join(w + g for w, g in zip(words[:-1], gaps, strict=True)) + words[-1] + tail
 
 
 # ---------------------------------------------------------------- acronyms, near
