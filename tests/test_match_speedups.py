@@ -275,3 +275,18 @@ def test_currency_starts_are_every_first_character() -> None:
     for c in map(chr, range(128)):
         if c.lower() not in amounts._CURRENCY_STARTS:
             assert not any(currency.match(c + tail) for tail in tails), c
+
+
+def test_parsed_terms_are_remembered_and_refusals_repeated() -> None:
+    """parse_term remembers what it parsed (the same Term for the same text and acronyms in scope), never a refusal:
+    a bad term is refused with its message each time, and a term read with other acronyms in scope is read anew."""
+    from monitor.match.terms import parse_term
+
+    assert parse_term("rare earth*") is parse_term("rare earth*")
+    assert parse_term("ART").kind == "phrase"
+    assert parse_term("ART", frozenset({"ART"})).kind == "acronym"
+    for _ in range(2):
+        with pytest.raises(ValueError, match="bad regular expression"):
+            parse_term("/(unclosed/")
+        with pytest.raises(ValueError, match="must be a string"):
+            parse_term(["a", "list"])

@@ -124,6 +124,15 @@ def parse_term(raw: object, acronyms: frozenset[str] = frozenset()) -> Term:
     `acronyms` (the declared acronyms in scope, as written: "ART") is an acronym term."""
     if not isinstance(raw, str):
         raise ValueError(f"a term must be a string, got {raw!r}")
+    return _parse_term(raw, acronyms)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_term(raw: str, acronyms: frozenset[str]) -> Term:
+    """parse_term of a string, remembered: a config's terms repeat (an alias in every rule that names it, the
+    same vocabulary in each milestone) and are parsed again whenever the config is loaded again (each command
+    of a process that runs several, the daemon's reload); a Term never changes, so the same one can be shared.
+    A term that is refused raises again each time (lru_cache keeps no exceptions)."""
     s = raw.strip()
     if not s:
         raise ValueError("empty term")
