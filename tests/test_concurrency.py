@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -219,9 +220,8 @@ def test_two_polls_at_once_store_each_item_once(home: HomeDir, server: Server, h
         with engine.connect() as holder, engine.connect() as watcher:
             lock = holder.begin()
             holder.execute(text(f"LOCK TABLE {held} IN SHARE MODE"))
-            procs = start_together(
-                home, ("poll", "--json"), ("poll", "--json"), MONITOR_DATABASE_URL=f"{url}&application_name={name}"
-            )
+            named = f"{url}{'&' if '?' in url else '?'}application_name={name}"
+            procs = start_together(home, ("poll", "--json"), ("poll", "--json"), MONITOR_DATABASE_URL=named)
             deadline = time.monotonic() + 120
             while True:
                 with watcher.begin():  # pg_stat_activity is a snapshot per transaction
@@ -242,3 +242,48 @@ def test_two_polls_at_once_store_each_item_once(home: HomeDir, server: Server, h
     assert matches > 0
     assert sum(r["new_matches"] for r in reports) == matches
     assert scalar(home, "SELECT count(*) FROM poll_runs WHERE state = 'completed'") == 2
+
+
+OPENER = textwrap.dedent(
+    """
+    import sys
+    from monitor.errors import StorageError
+    from monitor.storage.engine import open_database, prepare_database
+    for line in sys.stdin:  # one new file per line, opened by every process at the same moment
+        db = open_database(f"sqlite:///{line.strip()}")
+        try:
+            prepare_database(db)
+            with db.engine.connect() as c:
+                print(c.exec_driver_sql("PRAGMA journal_mode").scalar_one(), flush=True)
+        except StorageError as e:
+            print(e, flush=True)
+        finally:
+            db.dispose()
+    """
+)
+
+
+def test_processes_opening_a_new_sqlite_file_at_once_all_get_it_in_wal_mode(tmp_path: Path) -> None:
+    """The switch to WAL needs the file to itself: where two processes holding a read lock ask for it at once,
+    SQLite answers one of them "database is locked" without waiting, so four `monitor` commands meeting a new home
+    failed about one time in five; the one refused looks again. Thirty new files, four processes each."""
+    procs = [
+        subprocess.Popen([sys.executable, "-c", OPENER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    answers = []
+    try:
+        for n in range(30):
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.write(f"{tmp_path / f'{n}.sqlite3'}\n")
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.flush()
+            answers += [p.stdout.readline().strip() for p in procs if p.stdout is not None]
+    finally:
+        for p in procs:
+            if p.stdin is not None:
+                p.stdin.close()
+            p.wait(timeout=60)
+    assert answers == ["wal"] * 120, [a for a in answers if a != "wal"][:3]

@@ -3,6 +3,8 @@ processes never deadlock upgrading a read lock. PostgreSQL: the same code, rows 
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,8 +106,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
-        if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            cur.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cur)
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
@@ -113,6 +114,23 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("monitor_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _use_wal(cur: Any) -> None:
+    """Put a SQLite database in WAL mode (it stays so). A new file opened by several processes at once: the switch
+    needs the file to itself, and where two connections holding a read lock both ask for it SQLite answers one of
+    them "database is locked" at once, without waiting (waiting could deadlock). That one looks again (the other
+    has likely made the switch), retrying for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")  # an in-memory database answers "memory" and stays so
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def prepare_database(db: Database) -> None:
