@@ -93,33 +93,71 @@ class HomeDir:
         return self.path / "config" / "milestones.yaml"
 
 
-@pytest.fixture(scope="session")
-def initialised_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home made by `monitor init` on SQLite once per session, with today pinned and no MONITOR_* setting of the
-    developer's: the `home` of each SQLite test is a copy of it (a tenth of a second of migrations saved per test;
-    nothing in a home names its own path, and the tests of `init` itself run it)."""
-    path = tmp_path_factory.mktemp("initialised") / "home"
+def _init(path: Path, **settings: str) -> None:
+    """`monitor init` with today pinned and none of the developer's MONITOR_* settings."""
     env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("MONITOR_")}
-    env.update({"MONITOR_NOW": TODAY, "MONITOR_USER": "tester"})
+    env.update({"MONITOR_NOW": TODAY, "MONITOR_USER": "tester", **settings})
     r = CliRunner().invoke(app, ["init", str(path)], env=env)
     assert r.exit_code == 0, r.stderr
-    return path
+
+
+def _pg_database(name: str) -> str:
+    """PG_URL naming another database of the same server."""
+    from sqlalchemy.engine import make_url
+
+    assert PG_URL
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_admin(statement: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    assert PG_URL
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str | None]]:
+    """A home made by `monitor init` once per session, and (on PostgreSQL) the name of its database: each test's
+    `home` is a copy of it, its database on PostgreSQL created from that one (CREATE DATABASE ... TEMPLATE), so the
+    migrations run once, not for every test (a tenth of a second or more each). Nothing in a home names its own
+    path; the tests of `init` itself run it."""
+    path = tmp_path_factory.mktemp("initialised") / "home"
+    if not PG_URL:
+        _init(path)
+        yield path, None
+        return
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _init(path, MONITOR_DATABASE_URL=_pg_database(name))
+        yield path, name
+    finally:
+        _pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> HomeDir:
-    env = {"MONITOR_DATABASE_URL": database_url} if database_url else {}
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    h = HomeDir(tmp_path / "home", env)
-    if database_url is None:
-        shutil.copytree(request.getfixturevalue("initialised_home"), h.path)
-        return h
-    r = CliRunner().invoke(app, ["init", str(h.path)], env=env)
-    assert r.exit_code == 0, r.stderr
-    return h
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, initialised: tuple[Path, str | None]) -> Iterator[HomeDir]:
+    """A home as `monitor init` leaves it, on the home's SQLite file or a fresh PostgreSQL database of its own."""
+    template, database = initialised
+    h = HomeDir(tmp_path / "home", {})
+    shutil.copytree(template, h.path)
+    if database is None:
+        yield h
+        return
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{database}"')
+    try:
+        h.env["MONITOR_DATABASE_URL"] = _pg_database(name)
+        monkeypatch.setenv("MONITOR_DATABASE_URL", h.env["MONITOR_DATABASE_URL"])
+        yield h
+    finally:
+        _pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
