@@ -290,3 +290,23 @@ def test_parsed_terms_are_remembered_and_refusals_repeated() -> None:
             parse_term("/(unclosed/")
         with pytest.raises(ValueError, match="must be a string"):
             parse_term(["a", "list"])
+
+
+def test_whole_words_plain_boundaries_are_the_full_ones_where_no_script_lacks_spaces() -> None:
+    """WholeWords runs its cheaply compiled expression (plain \\w boundaries) on a text with no character of a script
+    without spaces, where it finds exactly what the full boundaries find; on any other text, the full one."""
+    from monitor.match.terms import SPACELESS, WholeWords, has_spaceless
+
+    rnd = random.Random(47)
+    chars = list("ab xy-_.'1é") + ["ß", "İ", "ǅ", "\u0301", "Ⅻ", "٣", "日", "한", "ไ", "に", "ក"]
+    bodies = ["ab", "a[\\s\\-]+b", "ab\\w*", "x", "é", "(?:ab|xy)"]
+    for body in bodies:
+        for flags in (0, re.IGNORECASE):
+            words = WholeWords(body, flags)
+            full = re.compile(f"(?<![^\\W{SPACELESS}]){body}(?![^\\W{SPACELESS}])", flags)
+            for _ in range(1500):
+                text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 14)))
+                expected = [m.span() for m in full.finditer(text)]
+                assert [m.span() for m in words.for_text(text).finditer(text)] == expected, (body, text)
+                if not has_spaceless(text):
+                    assert [m.span() for m in words.plain.finditer(text)] == expected, (body, text)

@@ -25,7 +25,7 @@ from .normalize import normalize
 from .rules import MatchRule, MilestoneRule
 from .sentences import sentence_spans, split_sentences
 from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
-from .terms import HAN, HAN_CHAR, SPACELESS, Bounded, Term, compile_terms, has_spaceless
+from .terms import HAN, HAN_CHAR, SPACELESS, Bounded, Term, WholeWords, compile_terms, has_spaceless
 
 TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
@@ -830,10 +830,12 @@ def make_snippet(item: ItemText, terms: Sequence[Term]) -> str:
     text = item.text or item.title
     low = text.lower()  # once, not once per term
     same_length = len(low) == len(text)
+    spaceless = has_spaceless(low)
     spans: list[int] = []
     for t in terms:
         if same_length and t.kind in ("phrase", "prefix") and t.text.isascii():
-            head, rx = _literal(t)  # term_spans's own way for such a term, without a generator per term
+            head, words = _literal(t)  # term_spans's own way for such a term, without a generator per term
+            rx = words.full() if spaceless else words.plain
             at = low.find(head)
             while at >= 0:
                 if rx.match(low, at):
@@ -889,7 +891,8 @@ def term_spans(
     if term.kind == "regex" or len(low) != len(text) or not term.text.isascii():
         yield from compile_terms((term,), ignore_case=True).spans(text)
         return
-    head, rx = _literal(term)
+    head, words = _literal(term)
+    rx = words.for_text(low)
     at = low.find(head)
     while at >= 0:
         mo = rx.match(low, at)
@@ -899,9 +902,10 @@ def term_spans(
 
 
 @lru_cache(maxsize=4096)
-def _literal(term: Term) -> tuple[str, re.Pattern[str]]:
-    """A phrase or prefix term's first word, and its pattern for lower-case text."""
-    return term.words[0], re.compile(term.pattern())
+def _literal(term: Term) -> tuple[str, WholeWords]:
+    """An ASCII phrase or prefix term's first word, and its whole-word expression (term.pattern()) for lower-case
+    text."""
+    return term.words[0], WholeWords(term.body())
 
 
 def _cut(text: str, start: int) -> str:
