@@ -209,6 +209,9 @@ def test_parse_term(raw: str, kind: str, text: str) -> None:
         ("/(/", "bad regular expression"),
         ("/a*/", "matches empty text"),
         ("--", "has no letters"),
+        ("-*", "prefix term '-\\*' has no letters"),  # would be found in every text
+        ("〇", "has no letters"),  # a word character the matcher splits words at (CJK punctuation block)
+        ("々*", "has no letters"),
         ("@Bad Name", "bad alias reference"),
         ("/(a+)+$/", "repeats a group that contains a repeat"),
         ("/(x|xy)*z/", "repeats a group that contains an alternation"),

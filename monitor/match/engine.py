@@ -12,7 +12,6 @@ import datetime as dt
 import itertools
 import operator
 import re
-import string
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from .amounts import find_amounts, may_hold_amount, with_amounts
-from .normalize import normalize
+from .normalize import SEPARATORS, normalize
 from .rules import MatchRule, MilestoneRule
 from .sentences import sentence_spans, split_sentences
 from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
@@ -30,27 +29,6 @@ from .terms import HAN, HAN_CHAR, SPACELESS, Bounded, Term, WholeWords, compile_
 TITLE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 _PATTERN = operator.itemgetter(0)  # an automaton hit (pattern index, start, end): its pattern index
-
-
-def _separators() -> dict[int, str]:
-    """Characters that separate words: ASCII punctuation (but % and _), Latin-1 symbols, general, currency and
-    CJK punctuation. str.translate + split is three times faster than a [^\\w%]+ regex on 1 KB of text."""
-    table = {ord(c): " " for c in string.punctuation if c not in "%_"}
-    for lo, hi in (
-        (0xA0, 0xC0),
-        (0x2000, 0x2070),
-        (0x20A0, 0x20D0),
-        (0x2190, 0x2200),
-        (0x2500, 0x2600),
-        (0x3000, 0x3040),
-        (0xFF01, 0xFF10),  # full-width punctuation that NFKC leaves (none today; kept for safety)
-    ):
-        table.update({c: " " for c in range(lo, hi)})
-    table.update({0xD7: " ", 0xF7: " ", 0x30FB: " "})  # ×, ÷, katakana middle dot
-    return table
-
-
-_SEPARATORS = _separators()
 
 
 # A word of a script with spaces (letters, digits, a percent sign) touching a spaceless script: "JBICに", "MOU를",
@@ -67,9 +45,9 @@ def match_form(text: str) -> str:
 
 
 def _ascii_separators() -> bytes:
-    """_SEPARATORS for ASCII text as bytes, and the ASCII characters str.split() takes for whitespace but
+    """SEPARATORS for ASCII text as bytes, and the ASCII characters str.split() takes for whitespace but
     bytes.split() does not (\\x1c-\\x1f) as spaces: bytes split as the str would."""
-    seps = bytes(c for c in range(128) if c in _SEPARATORS) + bytes(c for c in range(128) if chr(c).isspace())
+    seps = bytes(c for c in range(128) if c in SEPARATORS) + bytes(c for c in range(128) if chr(c).isspace())
     return bytes.maketrans(seps, b" " * len(seps))
 
 
@@ -103,7 +81,7 @@ def words_of(text: str) -> list[str]:
             folded = _SCRIPT_EDGE.sub(" ", folded)
             if HAN_CHAR.search(folded):
                 folded = _HAN_EDGE.sub(" ", folded)
-    return folded.translate(_SEPARATORS).split()
+    return folded.translate(SEPARATORS).split()
 
 
 def term_key(term: Term) -> str:

@@ -26,7 +26,7 @@ import ahocorasick_rs
 import regex
 
 from .amounts import find_amounts
-from .normalize import normalize
+from .normalize import SEPARATORS, normalize
 
 TermKind = Literal["phrase", "prefix", "regex", "alias", "near", "acronym", "title", "amount"]
 MAX_REGEX_LENGTH = 200
@@ -199,14 +199,23 @@ def _parse_term(raw: str, acronyms: frozenset[str]) -> Term:
         text = normalize(s[:-1])
         if not text or "*" in text:
             raise ValueError(f"bad prefix term {raw!r}")
+        if not _has_word(text):
+            raise ValueError(f"prefix term {raw!r} has no letters or digits")
         return Term("prefix", text, raw)
     text = normalize(s)
-    if not re.search(r"\w", text):
+    if not _has_word(text):
         raise ValueError(f"term {raw!r} has no letters or digits")
     amounts = list(find_amounts(text))
     if len(amounts) == 1 and not text[: amounts[0].start].strip() and not text[amounts[0].end :].strip():
         return Term("amount", amounts[0].canonical, raw)  # the whole term is one amount: "$550 billion"
     return Term("phrase", text, raw)
+
+
+def _has_word(text: str) -> bool:
+    """Whether a normalised term keeps a word once separators are spaces, as the matcher reads words: "-" and
+    "〇" (a word character, but in the CJK punctuation block the matcher splits at) have none, and would be found
+    in every text, or crash the snippet."""
+    return re.search(r"\w", text) is not None and bool(text.translate(SEPARATORS).split())
 
 
 def _near(raw: str, s: str, acronyms: frozenset[str]) -> Term:
