@@ -120,17 +120,26 @@ def _use_wal(cur: Any) -> None:
     """Put a SQLite database in WAL mode (it stays so). A new file opened by several processes at once: the switch
     needs the file to itself, and where two connections holding a read lock both ask for it SQLite answers one of
     them "database is locked" at once, without waiting (waiting could deadlock). That one looks again (the other
-    has likely made the switch), retrying for up to the busy timeout."""
+    has likely made the switch), retrying for up to the busy timeout in all: each retry may wait only as long as
+    is left of it, so the whole never waits more than one busy timeout."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                cur.execute("PRAGMA journal_mode = WAL")  # an in-memory database answers "memory" and stays so
-            return
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
+    shortened = False
+    try:
+        while True:
+            try:
+                if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    cur.execute("PRAGMA journal_mode = WAL")  # an in-memory database answers "memory" and stays so
+                return
+            except sqlite3.OperationalError as e:
+                left = deadline - time.monotonic()
+                if "locked" not in str(e) or left <= 0:
+                    raise
+                time.sleep(min(0.01, left))
+                cur.execute(f"PRAGMA busy_timeout = {max(1, int(left * 1000))}")
+                shortened = True
+    finally:
+        if shortened:
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def prepare_database(db: Database) -> None:
