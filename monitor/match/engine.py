@@ -54,20 +54,6 @@ def _ascii_separators() -> bytes:
 _ASCII_SEPARATORS = _ascii_separators()
 
 
-def whole_word_form(text: str) -> str:
-    """match_form(text), made from bytes when the text is ASCII: lower-casing and translating bytes is cheaper
-    than the same on a str, and the scan needs the form, not the words. After the translation every separator
-    is a space, so the words split() would find are the runs between spaces: squeezing each run of spaces to
-    one (a few replace() passes, each run halved per pass) and stripping the ends gives the same form as
-    splitting and joining, without making an object per word (a fifth cheaper again)."""
-    if text.isascii():
-        b = text.encode("ascii").lower().translate(_ASCII_SEPARATORS)
-        while b"  " in b:
-            b = b.replace(b"  ", b" ")
-        return " " + b.strip(b" ").decode("ascii") + " "
-    return match_form(text)
-
-
 def words_of(text: str) -> list[str]:
     """The casefolded words of `text`, punctuation dropped. Where Han characters meet kana or Hangul a space is
     put between them, so a Han character standing alone in a Korean or Japanese headline ("美국무부", "米、")
@@ -239,14 +225,14 @@ class _Forms:
                 words = low.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii")
                 hinted = not self.plain(i)  # a plain field has no amount in any sentence
                 self._sentences[i] = [
-                    whole_word_form(with_amounts(low[a:b])).split()
+                    words_of(with_amounts(low[a:b]))
                     if hinted and may_hold_amount(low[a:b])
                     else words[a:b].split()
                     for a, b in sentence_spans(text)
                 ]
             else:
                 self._sentences[i] = [
-                    whole_word_form(with_amounts(s.casefold())).split() for s in split_sentences(self.nfkc(i))
+                    words_of(with_amounts(s.casefold())) for s in split_sentences(self.nfkc(i))
                 ]
         return self._sentences[i]
 
@@ -636,7 +622,7 @@ class _Keys:
 class _WordKeys:
     """Whole-word keys (' japan ', ' rare earth ', ' ratif') and the term id of each: which ids occur in a text.
 
-    They are found in the whole-word form (whole_word_form), but an ASCII text is scanned before its runs of
+    They are found in the whole-word form (match_form), but an ASCII text is scanned before its runs of
     spaces are squeezed, which is most of the cost of making that form (one bytes.replace pass costs more than
     lower-casing, translating and scanning together). A one-word key ' japan ' occurs there exactly where it
     occurs in the squeezed form: at a word bounded by spaces. A key of several words is added once for each way
