@@ -9,13 +9,17 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 TODAY = "2026-11-22T12:00:00+00:00"
 PG_URL = os.environ.get("MONITOR_TEST_DATABASE_URL")
@@ -39,19 +43,13 @@ def database_url() -> Iterator[str | None]:
     if not PG_URL:
         yield None
         return
-    from sqlalchemy import create_engine, text
-
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    _pg_admin(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
     try:
         yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        _pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @dataclass
@@ -109,16 +107,20 @@ def _pg_database(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _pg_admin(statement: str) -> None:
-    from sqlalchemy import create_engine, text
+@lru_cache(maxsize=1)
+def _pg_admin_engine() -> Engine:
+    """One autocommit engine on PG_URL for the session's CREATE and DROP statements (not one per statement)."""
+    from sqlalchemy import create_engine
 
     assert PG_URL
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(statement))
-    finally:
-        admin.dispose()
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_admin(statement: str) -> None:
+    from sqlalchemy import text
+
+    with _pg_admin_engine().connect() as c:
+        c.execute(text(statement))
 
 
 @pytest.fixture(scope="session")
