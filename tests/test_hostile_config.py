@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, create_engine, select
 
 from monitor.definitions import DueRule, MatchRule, MilestoneDef
 from monitor.match.engine import ItemText, build_matcher, make_snippet
-from monitor.match.signals import SignalRules, decide_signal
+from monitor.match.signals import NO_WORD_SIGNAL, SignalRules, decide_signal
 from monitor.match.terms import parse_term
 from tests.conftest import HomeDir
 
@@ -374,7 +374,7 @@ def test_slow_regex_is_bounded_at_match_time() -> None:
 def test_slow_regex_is_bounded_in_snippets_and_signals() -> None:
     started = time.monotonic()
     assert make_snippet(ItemText("t", "a" * 2000), [SLOW]) == "a" * 240 + "…"
-    assert decide_signal("a" * 2000, "a" * 2000, SignalRules.build({"completion": (SLOW,)}, {})) == "none"
+    assert decide_signal("a" * 2000, "a" * 2000, SignalRules.build({"completion": (SLOW,)}, {})) == NO_WORD_SIGNAL
     assert decide_signal("signed 1", "", SignalRules.build({"completion": (SLOW,)}, {})) == "completion"
     assert time.monotonic() - started < 5
 

@@ -9,7 +9,7 @@ import pytest
 from monitor.match.engine import ItemText, build_matcher, match_form
 from monitor.match.normalize import normalize
 from monitor.match.rules import MatchRule
-from monitor.match.signals import SignalRules, decide_signal
+from monitor.match.signals import NO_WORD_SIGNAL, SignalRules, decide_signal
 from monitor.match.stories import canonical_link, headline_key
 from monitor.match.terms import Term, parse_term
 
@@ -128,7 +128,7 @@ SIGNAL_CASES = [
     ("Talks continue", "", "progress"),
     ("A statement", "the agreement entered into force today", "completion"),
     ("Talks stalled", "though a framework was signed in October", "delay"),
-    ("Something happened", "nothing relevant", "none"),
+    ("Something happened", "nothing relevant", "progress"),  # no signal word: evidence is most often a step
 ]
 
 
@@ -140,7 +140,7 @@ def test_signals(title: str, snippet: str, expected: str) -> None:
 def test_milestone_signal_vocabulary_extends_global() -> None:
     own = {"completion": (parse_term("convened"),)}
     assert decide_signal("Ministers convened in Tokyo", "", SignalRules.build(SIGNALS, own)) == "completion"
-    assert decide_signal("Ministers convened in Tokyo", "", SignalRules.build(SIGNALS, {})) == "none"
+    assert decide_signal("Ministers convened in Tokyo", "", SignalRules.build(SIGNALS, {})) == NO_WORD_SIGNAL
 
 
 def test_asking_or_seeking_is_not_having() -> None:

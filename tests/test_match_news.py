@@ -168,7 +168,9 @@ def test_signal_reasons_say_what_decided() -> None:
     r = decide_signal_reason("Ministers meet", "ministers convened in Tokyo", rules)
     assert (r.signal, r.field, r.word, r.vocabulary) == ("completion", "snippet", "convened", "milestone")
     assert "the title has none" in r.describe()
-    assert decide_signal_reason("Nothing", "", rules).describe().startswith("none: no signal word")
+    nothing = decide_signal_reason("Nothing", "", rules)
+    assert (nothing.signal, nothing.field, nothing.word) == ("progress", None, None)
+    assert nothing.describe().startswith("progress: no signal word")
 
 
 def test_explanation_names_terms_fields_and_offsets() -> None:

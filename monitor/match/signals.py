@@ -6,7 +6,7 @@ Decided on the item's title first, then on the snippet around the hits:
    signed", "will be held", "to hold"; in Japanese "開催へ", Chinese "将签署", Korean "서명 예정") → `completion`;
 3. else (a milestone's own terms only) a `none` term, e.g. the parent framework's signing → `none`;
 4. else a progress term, or a negated completion → `progress`;
-5. else `none`.
+5. else `progress` (NO_WORD_SIGNAL): evidence that carries no signal word is most often a step; see there.
 The title decides when it has any signal; the snippet only when the title has none. A milestone's own
 vocabulary is tried before the global one, so "suspends" can be a completion for China's export controls
 while it is a delay everywhere else. Every decision comes with its reason (SignalReason): the word, where, which
@@ -35,6 +35,10 @@ NEGATORS = frozenset(
     + "akan belum tidak sẽ chưa không".split()
 )
 LOOKBACK = 4  # words before a completion term that can negate it
+# The signal of a match whose title and snippet carry no signal word. Evidence is most often progress: 42 % of the
+# labelled (item, milestone) pairs of the development set's tuning part, against 18 % `none`; among the matches
+# with no signal word of the batches scored before any tuning on them, 4 progress, 2 delay, 0 none.
+NO_WORD_SIGNAL = "progress"
 # after a completion term: "hold ministerial next month"; a condition, "takes effect only after", "60 days after"
 # (not "until": "suspended until November 2026" is a suspension done, with its end date; "not ... until" is
 # caught by the look-back)
@@ -120,7 +124,7 @@ class SignalReason:
 
     def describe(self) -> str:
         if self.field is None:
-            return "none: no signal word in the title or the snippet"
+            return f"{self.signal}: no signal word in the title or the snippet (evidence is most often a step)"
         where = f"in the {self.field}" + (" (the title has none)" if self.field == "snippet" else "")
         vocab = "the milestone's own vocabulary" if self.vocabulary == "milestone" else "the global vocabulary"
         if self.negated_by is not None:
@@ -202,7 +206,7 @@ def decide_signal_reason(
         if decided is not None:
             (signal, word, negated_by), vocabulary = decided
             return SignalReason(signal, field, word, vocabulary, negated_by)
-    return SignalReason("none")
+    return SignalReason(NO_WORD_SIGNAL)
 
 
 def decide_signal(title: str, snippet: str, rules: SignalRules, cache: SignalCache | None = None) -> str:
