@@ -31,8 +31,9 @@ NEGATORS = frozenset(
     + "ask asks asked asking request requests requested requesting seek seeks seeking sought urge urges urged "
     "hope hopes hoped want wants considering considers consider weighs weighing mulls mulling ahead soon "
     "proposes proposed delays delayed".split()
-    # Malay, Vietnamese: "akan" / "sẽ" will, "belum" / "chưa" not yet, "tidak" / "không" not
-    + "akan belum tidak sẽ chưa không".split()
+    # Malay, Vietnamese: "akan" / "sẽ" will, "belum" / "chưa" not yet, "tidak" / "không" not; Vietnamese "sớm"
+    # soon, "nhằm" aiming to, "(thúc) đẩy" pushing for, "(hướng / tiến) tới" towards: "thúc đẩy sớm hoàn tất"
+    + "akan belum tidak sẽ chưa không sớm nhằm đẩy tới".split()
 )
 LOOKBACK = 4  # words before a completion term that can negate it
 # The signal of a match whose title and snippet carry no signal word. Evidence is most often progress: 42 % of the
