@@ -217,7 +217,7 @@ def match(mid: int, milestone: str, signal: str) -> MatchView:
         ({"completion": (7, 3), "delay": (5,)}, "none", "pending", "2 completion signals — review with `monitor review 7 confirm --complete`"),
         ({"delay": (5,), "progress": (4,)}, "overdue", "pending", "1 delay signal — read `monitor show m`; if it is stuck: `monitor status m stalled`"),
         ({"progress": (4, 2)}, "none", "in_progress", "2 progress signals — under way: `monitor status m in_progress`"),
-        ({"none": (9,)}, "none", "pending", "1 mention without a signal — read `monitor matches --milestone m`"),
+        ({"none": (9,)}, "none", "pending", "1 mention without a step — read `monitor matches --milestone m`"),
         ({}, "overdue", "pending", "overdue, and no evidence found"),
         ({}, "waiting", "pending", "waiting: its due date counts from another milestone's completion"),
         ({}, "upcoming", "pending", "no evidence found yet"),

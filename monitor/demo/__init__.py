@@ -115,7 +115,7 @@ def suggestion(view: MilestoneView, evidence: Mapping[str, tuple[int, ...]]) -> 
     if progress := evidence.get("progress"):
         return f"{plural(len(progress), 'progress signal')} — under way: `monitor status {mid} in_progress`"
     if mentions := evidence.get("none"):
-        return f"{plural(len(mentions), 'mention')} without a signal — read `monitor matches --milestone {mid}`"
+        return f"{plural(len(mentions), 'mention')} without a step — read `monitor matches --milestone {mid}`"
     if view.deadline_state == "overdue":
         return "overdue, and no evidence found"
     if view.deadline_state == "waiting":

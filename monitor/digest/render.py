@@ -134,7 +134,8 @@ def label(value: str) -> str:
 
 
 REVIEW_WORDS = {"new": "awaiting review", "confirmed": "confirmed", "dismissed": "dismissed"}
-SIGNAL_WORDS = {"completion": "completion", "delay": "delay", "progress": "progress", "none": "no signal"}
+# `none`: a mention of the subject that moves nothing (a match with no signal word at all is progress)
+SIGNAL_WORDS = {"completion": "completion", "delay": "delay", "progress": "progress", "none": "mention only"}
 
 
 def review(state: str) -> str:
