@@ -201,10 +201,15 @@ def test_normalize_of_ascii_is_the_general_path() -> None:
 
     rnd = random.Random(31)
     chars = [chr(c) for c in range(128)] + ["Word", "U.S.", " \t\n"]
-    for _ in range(3000):
-        text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 40)))
-        general = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(nm._TABLE).split())
-        assert nm.normalize(text) == general, repr(text)
+    spaced = ["Word", "U.S.", " ", " ", "`", "'", "-", "\n", "  "]  # mostly single spaces: the squeeze-free path
+    squeezed = 0
+    for pool in (chars, spaced):
+        for _ in range(3000):
+            text = "".join(rnd.choice(pool) for _ in range(rnd.randint(0, 40)))
+            general = " ".join(unicodedata.normalize("NFKC", text).casefold().translate(nm._TABLE).split())
+            assert nm.normalize(text) == general, repr(text)
+            squeezed += "  " not in text and text.isprintable()
+    assert squeezed > 500  # the path that only strips was taken
 
 
 def _without_heads(b: Any) -> Any:

@@ -17,12 +17,15 @@ _ASCII_SWAPS = tuple((chr(c), str(to)) for c, to in _TABLE.items() if c < 128)  
 def normalize(text: str) -> str:
     """The form every term and every item text is compared in. ASCII text skips NFKC (it leaves ASCII as it is),
     case folding (lower() on ASCII) and the table, whose few ASCII characters are replaced instead: str.translate
-    looks up every character in a dict, the most of the cost on a long text."""
+    looks up every character in a dict, the most of the cost on a long text. Nor is an ASCII text whose words are
+    already one space apart split into words and joined again (the most of what is left: 15 µs on 1 KB)."""
     if text.isascii():
         low = text.lower()
         for c, to in _ASCII_SWAPS:
             if c in low:
                 low = low.replace(c, to)
+        if "  " not in low and low.isprintable():  # its only whitespace is single spaces (ASCII controls,
+            return low.strip(" ")  # tabs and newlines are not printable): split and join would only strip it
         return " ".join(low.split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_TABLE).split())
 
