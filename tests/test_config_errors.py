@@ -43,6 +43,22 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
         "signals.completion: 'fact near released': a signal term is a word, phrase, prefix* or /regex/, not 'near'",
     ),
     (
+        "an alias holding 'near' in a milestone's own signals",
+        "milestones.yaml",
+        lambda d: (
+            d["aliases"].update(released_near=["fact near released"]),
+            _by_id(d, "kr-final-text")["signals"]["completion"].append("@released_near"),
+        ),
+        "signals.completion: '@released_near' holds 'fact near released': a signal term is a word, phrase, prefix* "
+        "or /regex/, not 'near'",
+    ),
+    (
+        "an unknown alias in the global signals",
+        "milestones.yaml",
+        lambda d: d["signals"]["delay"].append("@delay_wrods"),
+        "config/milestones.yaml: signals.delay: unknown alias '@delay_wrods'",
+    ),
+    (
         "unknown due.after",
         "milestones.yaml",
         lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),
@@ -233,6 +249,22 @@ def test_broken_config(tmp_path: Path, name: str, file: str, change: Callable[[D
     cfg, found = config.problems(home, environ={})
     assert cfg is None
     assert any(line.startswith(expected) or expected in line for line in found), found
+
+
+def test_an_alias_in_a_signal_vocabulary_stands_for_its_terms(tmp_path: Path) -> None:
+    home = _home(tmp_path)
+
+    def change(d: Data) -> None:
+        d["aliases"]["met_words"] = ["convened", "sat down*"]
+        _by_id(d, "kr-final-text")["signals"]["completion"].append("@met_words")
+
+    _mutate(home, "milestones.yaml", change)
+    cfg, found = config.problems(home, environ={})
+    assert found == [] and cfg is not None
+    own = dict(next(m for m in cfg.definitions.milestones if m.id == "kr-final-text").signals)
+    written = [t.source for t in own["completion"]]
+    assert written[-2:] == ["convened", "sat down*"] and "@met_words" not in written
+    assert [t.kind for t in own["completion"][-2:]] == ["phrase", "prefix"]
 
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:

@@ -137,6 +137,9 @@ def _build_feeds(src: str, f: FeedsFile, out: list[str], local_ok: Callable[[str
     return tuple(result)
 
 
+_NOT_SIGNAL_TERMS = {"near": "'near'", "title": "'title:'", "amount": "an amount"}  # what a vocabulary cannot read
+
+
 def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known: bool = True) -> dict[str, Any]:
     """`aliases_known` is False when the aliases section is broken (and reported): references to aliases are
     then not checked, rather than each reported as unknown."""
@@ -162,15 +165,29 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
 
     def vocabulary(path: str, raw: list[str], acronyms: dict[str, str | None] = everywhere) -> tuple[Term, ...]:
         """A signal vocabulary: read in the title and snippet as they are, so only words, phrases, prefixes and
-        /regex/ terms (an alias, `near`, `title:` or an amount there would silently find nothing)."""
-        found = terms(path, raw, acronyms)
-        for t in found:
-            if t.kind in ("alias", "near", "title", "amount"):
-                what = {"alias": "an @alias", "near": "'near'", "title": "'title:'", "amount": "an amount"}[t.kind]
+        /regex/ terms (`near`, `title:` or an amount there would silently find nothing). An @alias stands for its
+        terms, written out in its place (a list two milestones share is written once), so each of them must be
+        one of those kinds too."""
+        written: list[Term] = []
+        for t in terms(path, raw, acronyms):
+            if t.kind != "alias":
+                written.append(t)
+                continue
+            members = aliases.get(t.text, ())  # an unknown alias is reported by terms()
+            for x in members:
+                if x.kind in _NOT_SIGNAL_TERMS:
+                    out.append(
+                        f"{src}: {path}: {t.source!r} holds {x.source!r}: a signal term is a word, phrase, prefix* "
+                        f"or /regex/, not {_NOT_SIGNAL_TERMS[x.kind]}"
+                    )
+            written += [x for x in members if x.kind not in _NOT_SIGNAL_TERMS]
+        for t in written:
+            if t.kind in _NOT_SIGNAL_TERMS:
                 out.append(
-                    f"{src}: {path}: {t.source!r}: a signal term is a word, phrase, prefix* or /regex/, not {what}"
+                    f"{src}: {path}: {t.source!r}: a signal term is a word, phrase, prefix* or /regex/, "
+                    f"not {_NOT_SIGNAL_TERMS[t.kind]}"
                 )
-        return found
+        return tuple(written)
 
     signals = {k: vocabulary(f"signals.{k}", v) for k, v in f.signals.items()}
     milestones = []
