@@ -237,3 +237,20 @@ def test_story_keys() -> None:
         "US, Japan hold minerals talks | Nikkei Asia"
     )
     assert headline_key("Short") == ""
+
+
+def test_a_candidate_rejected_at_a_lazy_group_leaves_the_lazy_terms_it_shares_to_the_others() -> None:
+    """A rule whose group of lazy terms (here the acronym ART) is missing is rejected before its other lazy terms
+    (the amount) are checked; a rule checked after it still finds that amount. Ten such rules and one that
+    matches, in whatever order the matcher takes its candidates."""
+    from monitor.match.terms import acronym
+
+    amount = parse_term("$550 billion")
+    fund = (parse_term("fund"),)
+    rejected = [Ms(f"a{i}", MatchRule((fund, (acronym("ART"),)), (amount,), ())) for i in range(10)]
+    m = build_matcher([*rejected, Ms("b", MatchRule((fund, (amount,)), (), ()))], {}, SIGNALS)
+    found = m.match(ItemText("Japan fund", "The art of a 550 bln fund."))
+    assert [(r.milestone, r.terms) for r in found] == [("b", ("fund", "$550 billion"))]
+    found = m.match(ItemText("Japan fund", "ART: a 550 bln fund."))
+    assert sorted(r.milestone for r in found) == sorted(["b", *(f"a{i}" for i in range(10))])
+    assert all(r.terms == ("fund", "$550 billion") or "ART" in r.terms for r in found)

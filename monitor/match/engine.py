@@ -169,6 +169,10 @@ class _Rule:
     not_before: dt.date | None  # an item published before this is not evidence (an earlier deal)
     plain_groups: tuple[frozenset[int], ...] = ()  # the groups without a lazy term, the likeliest to be missing
     # first (the anchor last): a candidate missing one is rejected before anything else is looked at
+    lazy_groups: tuple[tuple[frozenset[int], frozenset[int]], ...] = ()  # each group holding a lazy term, with
+    # the lazy terms it needs checked (theirs and those a `title:` of them scopes): a candidate none of whose
+    # automaton terms of such a group occurred is rejected when its lazy ones are not found either, before the
+    # rule's other lazy terms are checked
 
     def dated_out(self, published: dt.date | None) -> bool:
         """Published before the rule's date floor: not evidence for it."""
@@ -291,6 +295,8 @@ class Matcher:
                 if rule.lazy_ids and not rule.lazy_ids <= done:
                     # every group of automaton terms occurred (no lazy term can make up for a missing one)
                     forms = forms or _Forms(item)
+                    if self._lazy_group_missing(rule, forms, in_title, in_body, hits, done):
+                        continue
                     self._check_lazy(rule.lazy_ids - done, forms, in_title, in_body, hits)
                     done |= rule.lazy_ids
                 score = self._score(rule, hits, in_title)
@@ -324,6 +330,23 @@ class Matcher:
             if group.isdisjoint(hits):
                 return None
         return sum(TITLE_WEIGHT if not g.isdisjoint(in_title) else BODY_WEIGHT for g in rule.groups)
+
+    def _lazy_group_missing(
+        self, rule: _Rule, forms: _Forms, in_title: set[int], in_body: set[int], hits: set[int], done: set[int]
+    ) -> bool:
+        """Whether a group of the rule holding lazy terms has no term in the item: each such group none of whose
+        automaton terms occurred has its lazy terms checked (and noted in `done`), and the first still empty
+        rejects the candidate before its other lazy terms (a near miss's amounts, sentences) are looked at."""
+        for group, needed in rule.lazy_groups:
+            if not group.isdisjoint(hits):
+                continue
+            todo = needed - done
+            if todo:
+                self._check_lazy(todo, forms, in_title, in_body, hits)
+                done |= todo
+            if group.isdisjoint(hits):
+                return True
+        return False
 
     def _check_lazy(
         self, ids: Iterable[int], forms: _Forms, in_title: set[int], in_body: set[int], hits: set[int]
@@ -579,6 +602,7 @@ def build_matcher(
             written,
             rule.not_before,
             tuple(plain),
+            tuple((g, _lazy_closure(set(g & lazy_ids), m._lazy)) for g in groups if not g.isdisjoint(lazy_ids)),
         )
         if best is not None:
             other = next((g for g in plain if g is not best), None)  # a group it needs besides its anchor
