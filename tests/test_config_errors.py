@@ -59,6 +59,12 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
         "config/milestones.yaml: signals.delay: unknown alias '@delay_wrods'",
     ),
     (
+        "a bad match.since",
+        "milestones.yaml",
+        lambda d: _by_id(d, "cn-pause-end")["match"].update(since="2025-10-32"),
+        "match.since: not a valid date (YYYY-MM-DD): '2025-10-32'",
+    ),
+    (
         "unknown due.after",
         "milestones.yaml",
         lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),
@@ -265,6 +271,24 @@ def test_an_alias_in_a_signal_vocabulary_stands_for_its_terms(tmp_path: Path) ->
     written = [t.source for t in own["completion"]]
     assert written[-2:] == ["convened", "sat down*"] and "@met_words" not in written
     assert [t.kind for t in own["completion"][-2:]] == ["phrase", "prefix"]
+
+
+def test_match_since_is_the_rules_date_floor_when_later_than_the_agreements(tmp_path: Path) -> None:
+    """The rule's floor: a year before its agreement's signing, or its own `since` when that is later."""
+    import datetime as dt
+
+    home = _home(tmp_path)
+
+    def change(d: Data) -> None:
+        _by_id(d, "kr-final-text")["match"]["since"] = "2025-11-01"  # us-korea signed 2025-10-29
+        _by_id(d, "kr-tariff-15")["match"]["since"] = "2020-01-01"  # earlier than the agreement's own floor
+
+    _mutate(home, "milestones.yaml", change)
+    cfg, found = config.problems(home, environ={})
+    assert found == [] and cfg is not None
+    rules = {m.id: m.match for m in cfg.definitions.milestones}
+    assert rules["kr-final-text"] is not None and rules["kr-final-text"].not_before == dt.date(2025, 11, 1)
+    assert rules["kr-tariff-15"] is not None and rules["kr-tariff-15"].not_before == dt.date(2024, 10, 29)
 
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:

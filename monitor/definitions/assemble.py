@@ -224,11 +224,13 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
                 for j, g in enumerate(m.match.all or [])
             )
             signed = agreement.signed if agreement is not None else None
+            floors = [signed - dt.timedelta(days=EVIDENCE_BEFORE_SIGNING_DAYS)] if signed else []
+            floors += [m.match.since] if m.match.since is not None else []
             rule = MatchRule(
                 groups,
                 terms(f"{here}.match.any", m.match.any or [], scope),
                 terms(f"{here}.match.none", m.match.none, scope),
-                signed - dt.timedelta(days=EVIDENCE_BEFORE_SIGNING_DAYS) if signed else None,
+                max(floors) if floors else None,  # the later floor: the agreement's, or the rule's own `since`
             )
         own = tuple((k, vocabulary(f"{here}.signals.{k}", v, scope)) for k, v in m.signals.items())
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))

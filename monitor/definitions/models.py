@@ -136,8 +136,14 @@ class MatchIn(Strict):
     all: list[str | list[str]] | None = None
     any: list[str] | None = None
     none: list[str] = []
+    since: dt.date | None = None  # an item published before this is not evidence: what it tracks did not exist yet
 
     _t = field_validator("all", "any", "none")(lambda v: _terms(v) if v is not None else v)
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _since(cls, v: Any) -> Any:
+        return None if v is None else parse_date(v)
 
     @field_validator("all")
     @classmethod
