@@ -65,6 +65,12 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
         "match.since: not a valid date (YYYY-MM-DD): '2025-10-32'",
     ),
     (
+        "a match.since not after the agreement's own floor",
+        "milestones.yaml",
+        lambda d: _by_id(d, "kr-tariff-15")["match"].update(since="2024-10-29"),
+        "match.since: 2024-10-29 is not after the agreement's own floor (2024-10-29, a year before its signing)",
+    ),
+    (
         "unknown due.after",
         "milestones.yaml",
         lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),
@@ -273,22 +279,38 @@ def test_an_alias_in_a_signal_vocabulary_stands_for_its_terms(tmp_path: Path) ->
     assert [t.kind for t in own["completion"][-2:]] == ["phrase", "prefix"]
 
 
-def test_match_since_is_the_rules_date_floor_when_later_than_the_agreements(tmp_path: Path) -> None:
-    """The rule's floor: a year before its agreement's signing, or its own `since` when that is later."""
+def test_match_since_is_the_rules_date_floor_with_a_days_slack(tmp_path: Path) -> None:
+    """The rule's floor: a year before its agreement's signing, or the day before its own `since` (an item's
+    UTC date can be a day behind its local one)."""
     import datetime as dt
 
     home = _home(tmp_path)
+    _mutate(home, "milestones.yaml", lambda d: _by_id(d, "kr-final-text")["match"].update(since="2025-11-01"))
+    cfg, found = config.problems(home, environ={})
+    assert found == [] and cfg is not None
+    rules = {m.id: m.match for m in cfg.definitions.milestones}
+    assert rules["kr-final-text"] is not None and rules["kr-final-text"].not_before == dt.date(2025, 10, 31)
+    assert rules["kr-tariff-15"] is not None and rules["kr-tariff-15"].not_before == dt.date(2024, 10, 29)
+
+
+def test_an_alias_in_a_vocabulary_reads_the_agreements_acronyms(tmp_path: Path) -> None:
+    """Written out in its place: ART, the Malaysian agreement's acronym, is an acronym with its expansion in
+    my-notifications' vocabulary whether it is written there or comes through an alias."""
+    home = _home(tmp_path)
 
     def change(d: Data) -> None:
-        _by_id(d, "kr-final-text")["match"]["since"] = "2025-11-01"  # us-korea signed 2025-10-29
-        _by_id(d, "kr-tariff-15")["match"]["since"] = "2020-01-01"  # earlier than the agreement's own floor
+        d["aliases"]["art_words"] = ["ART"]
+        _by_id(d, "my-notifications")["signals"]["completion"] = ["@art_words"]
+        _by_id(d, "my-entry-into-force")["signals"]["completion"] = ["ART"]
 
     _mutate(home, "milestones.yaml", change)
     cfg, found = config.problems(home, environ={})
     assert found == [] and cfg is not None
-    rules = {m.id: m.match for m in cfg.definitions.milestones}
-    assert rules["kr-final-text"] is not None and rules["kr-final-text"].not_before == dt.date(2025, 11, 1)
-    assert rules["kr-tariff-15"] is not None and rules["kr-tariff-15"].not_before == dt.date(2024, 10, 29)
+    both = ("my-notifications", "my-entry-into-force")
+    own = {m.id: dict(m.signals)["completion"] for m in cfg.definitions.milestones if m.id in both}
+    via_alias = [(t.kind, t.text) for t in own["my-notifications"]]
+    assert via_alias == [(t.kind, t.text) for t in own["my-entry-into-force"]]
+    assert via_alias[0] == ("acronym", "art") and len(via_alias) == 2  # and its expansion
 
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:

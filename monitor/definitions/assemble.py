@@ -24,6 +24,7 @@ from .urls import URL_RULE, is_local
 # it is about something earlier (the 2000 US–Vietnam trade agreement, the 2023 US–Japan minerals agreement).
 # The talks that led to an agreement (a year at most, here since April 2025) still count.
 EVIDENCE_BEFORE_SIGNING_DAYS = 365
+SINCE_SLACK_DAYS = 1  # an item dated the day before a rule's `since` still counts (its UTC date may lag its own)
 
 
 def build(
@@ -167,13 +168,15 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
         """A signal vocabulary: read in the title and snippet as they are, so only words, phrases, prefixes and
         /regex/ terms (`near`, `title:` or an amount there would silently find nothing). An @alias stands for its
         terms, written out in its place (a list two milestones share is written once), so each of them must be
-        one of those kinds too."""
+        one of those kinds too, read with the vocabulary's acronyms (its agreement's too, as if written there)."""
         written: list[Term] = []
         for t in terms(path, raw, acronyms):
             if t.kind != "alias":
                 written.append(t)
                 continue
-            members = aliases.get(t.text, ())  # an unknown alias is reported by terms()
+            if t.text not in aliases:  # reported by terms()
+                continue
+            members = _with_expansions([parse_term(x, frozenset(acronyms)) for x in f.aliases[t.text]], acronyms)
             for x in members:
                 if x.kind in _NOT_SIGNAL_TERMS:
                     out.append(
@@ -224,13 +227,22 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
                 for j, g in enumerate(m.match.all or [])
             )
             signed = agreement.signed if agreement is not None else None
-            floors = [signed - dt.timedelta(days=EVIDENCE_BEFORE_SIGNING_DAYS)] if signed else []
-            floors += [m.match.since] if m.match.since is not None else []
+            floor = signed - dt.timedelta(days=EVIDENCE_BEFORE_SIGNING_DAYS) if signed else None
+            since = m.match.since
+            if since is not None and floor is not None and since <= floor:
+                out.append(
+                    f"{src}: {here}.match.since: {since} is not after the agreement's own floor ({floor}, a year "
+                    f"before its signing): it would change nothing"
+                )
+            elif since is not None:
+                # a day's slack: an item's date is its UTC date, which for a feed east of UTC can be the day before
+                # the local one ("26 Oct 2025 00:00 +0800" is 25 October in UTC)
+                floor = since - dt.timedelta(days=SINCE_SLACK_DAYS)
             rule = MatchRule(
                 groups,
                 terms(f"{here}.match.any", m.match.any or [], scope),
                 terms(f"{here}.match.none", m.match.none, scope),
-                max(floors) if floors else None,  # the later floor: the agreement's, or the rule's own `since`
+                floor,
             )
         own = tuple((k, vocabulary(f"{here}.signals.{k}", v, scope)) for k, v in m.signals.items())
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))
