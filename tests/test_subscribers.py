@@ -193,3 +193,30 @@ def test_the_migration_gives_existing_subscribers_a_token(home: HomeDir) -> None
     assert [bool(r[1]) for r in rows] == [True, True]
     assert [json.loads(r[2]) if isinstance(r[2], str) else r[2] for r in rows] == [[], []]
     assert listed(home)["a@example.org"]["countries"] == ["JP"]
+
+
+def test_new_tokens_never_start_with_a_dash() -> None:
+    """One token in 64 of token_urlsafe starts with "-", which the command line reads as an option."""
+    from monitor.storage.subscribers import new_token
+
+    tokens = [new_token() for _ in range(3000)]
+    assert not [t for t in tokens if t.startswith("-")]
+    assert {len(t) for t in tokens} == {32} and len(set(tokens)) == 3000
+
+
+def test_a_token_starting_with_a_dash_unsubscribes_after_a_double_dash(home: HomeDir) -> None:
+    """A token given before tokens stopped starting with "-" still works, written after "--"."""
+    from monitor.app import open_app
+    from monitor.clock import FixedClock
+
+    assert home.cli("subscribers", "add", "kim@example.org").exit_code == 0
+    app = open_app(home.path, FixedClock(dt.datetime(2026, 11, 22, tzinfo=dt.UTC)))
+    try:
+        with app.db.engine.begin() as conn:
+            conn.execute(text("UPDATE subscribers SET token = :t WHERE email = 'kim@example.org'"), {"t": "-" + "k" * 31})
+    finally:
+        app.close()
+    assert home.cli("subscribers", "unsubscribe", "-" + "k" * 31).exit_code == 2  # read as an option
+    r = home.cli("subscribers", "unsubscribe", "--", "-" + "k" * 31)
+    assert r.exit_code == 0 and "unsubscribed kim@example.org" in r.stdout
+    assert listed(home)["kim@example.org"]["status"] == "unsubscribed"

@@ -139,9 +139,11 @@ def unsubscribe(
     token: Annotated[str, typer.Argument(metavar="TOKEN", help="The token from the digest's List-Unsubscribe.")],
 ) -> None:
     """Honour an unsubscribe request: the token comes from the digest's List-Unsubscribe header (a mail with the
-    subject "unsubscribe TOKEN", or the report host's unsubscribe link).
+    subject "unsubscribe TOKEN", or the report host's unsubscribe link). A token given before this release may
+    start with "-": put "--" before it.
 
     Example: monitor subscribers unsubscribe 3q2-kDf8vYc1mZp0Xw7aLr4nTe9sUb6H
+    Example: monitor subscribers unsubscribe -- -q2kDf8vYc1mZp0Xw7aLr4nTe9sUb6H
     """
     from .. import subscribers
     from .output import console

@@ -30,8 +30,12 @@ class SubscriberIn:
 
 
 def new_token() -> str:
-    """An unsubscribe token: 32 URL-safe characters, 192 random bits."""
-    return secrets.token_urlsafe(24)
+    """An unsubscribe token: 32 URL-safe characters, 192 random bits, never starting with "-" (one in 64 would:
+    `monitor subscribers unsubscribe -Xy...` would read it as an option)."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
 
 
 def _last_sent() -> Any:
