@@ -140,10 +140,9 @@ def unsubscribe(
 ) -> None:
     """Honour an unsubscribe request: the token comes from the digest's List-Unsubscribe header (a mail with the
     subject "unsubscribe TOKEN", or the report host's unsubscribe link). A token given before this release may
-    start with "-": put "--" before it.
+    start with "-": put "--" before it ("unsubscribe -- -q2kD...").
 
     Example: monitor subscribers unsubscribe 3q2-kDf8vYc1mZp0Xw7aLr4nTe9sUb6H
-    Example: monitor subscribers unsubscribe -- -q2kDf8vYc1mZp0Xw7aLr4nTe9sUb6H
     """
     from .. import subscribers
     from .output import console
