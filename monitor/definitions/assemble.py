@@ -147,17 +147,18 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
     _duplicates(src, "agreements", _raw_ids(f.agreements), out)
     _duplicates(src, "milestones", _raw_ids(f.milestones), out)
     everywhere = dict(f.acronyms)
-    aliases = {
-        k: _with_expansions([parse_term(t, frozenset(everywhere)) for t in v], everywhere)
-        for k, v in f.aliases.items()
-    }
+
+    def read(raw: list[str], acronyms: dict[str, str | None]) -> tuple[Term, ...]:
+        return _with_expansions([parse_term(t, frozenset(acronyms)) for t in raw], acronyms)
+
+    aliases = {k: read(v, everywhere) for k, v in f.aliases.items()}
     agreement_list = [a for _, a in _items(AgreementIn, src, "agreements", f.agreements, out)]
     agreements = {a.id: a for a in agreement_list}
     known_agreements = _raw_ids(f.agreements)  # an invalid agreement is reported once, not at every reference
     milestone_ids = _raw_ids(f.milestones)
 
     def terms(path: str, raw: list[str], acronyms: dict[str, str | None] = everywhere) -> tuple[Term, ...]:
-        result = _with_expansions([parse_term(t, frozenset(acronyms)) for t in raw], acronyms)
+        result = read(raw, acronyms)
         for t in result:
             for name in [t.text] if t.kind == "alias" else [p.text for p in t.parts if p.kind == "alias"]:
                 if name not in aliases and aliases_known:
@@ -169,28 +170,19 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
         /regex/ terms (`near`, `title:` or an amount there would silently find nothing). An @alias stands for its
         terms, written out in its place (a list two milestones share is written once), so each of them must be
         one of those kinds too, read with the vocabulary's acronyms (its agreement's too, as if written there)."""
-        written: list[Term] = []
+        written: list[tuple[Term, str]] = []  # each term, and how the vocabulary wrote it ('@alias' holds ...)
         for t in terms(path, raw, acronyms):
             if t.kind != "alias":
-                written.append(t)
-                continue
-            if t.text not in aliases:  # reported by terms()
-                continue
-            members = _with_expansions([parse_term(x, frozenset(acronyms)) for x in f.aliases[t.text]], acronyms)
-            for x in members:
-                if x.kind in _NOT_SIGNAL_TERMS:
-                    out.append(
-                        f"{src}: {path}: {t.source!r} holds {x.source!r}: a signal term is a word, phrase, prefix* "
-                        f"or /regex/, not {_NOT_SIGNAL_TERMS[x.kind]}"
-                    )
-            written += [x for x in members if x.kind not in _NOT_SIGNAL_TERMS]
-        for t in written:
+                written.append((t, f"{t.source!r}"))
+            elif t.text in aliases:  # an unknown one is reported by terms()
+                written += [(x, f"{t.source!r} holds {x.source!r}") for x in read(f.aliases[t.text], acronyms)]
+        for t, shown in written:
             if t.kind in _NOT_SIGNAL_TERMS:
                 out.append(
-                    f"{src}: {path}: {t.source!r}: a signal term is a word, phrase, prefix* or /regex/, "
+                    f"{src}: {path}: {shown}: a signal term is a word, phrase, prefix* or /regex/, "
                     f"not {_NOT_SIGNAL_TERMS[t.kind]}"
                 )
-        return tuple(written)
+        return tuple(t for t, _ in written)
 
     signals = {k: vocabulary(f"signals.{k}", v) for k, v in f.signals.items()}
     milestones = []
