@@ -71,6 +71,25 @@ CASES: list[tuple[str, str, Callable[[Data], None], str]] = [
         "match.since: 2024-10-29 is not after the agreement's own floor (2024-10-29, a year before its signing)",
     ),
     (
+        "a bad match.completed_on",
+        "milestones.yaml",
+        lambda d: _by_id(d, "kr-final-text")["match"].update(completed_on="2025-11-31"),
+        "match.completed_on: not a valid date (YYYY-MM-DD): '2025-11-31'",
+    ),
+    (
+        "a match.completed_on before the rule's own since",
+        "milestones.yaml",
+        lambda d: _by_id(d, "cn-rare-earth-controls")["match"].update(completed_on="2025-10-08"),
+        "match.completed_on: 2025-10-08 is before match.since (2025-10-09): no item could report the completion",
+    ),
+    (
+        "a match.completed_on before the agreement's own floor",
+        "milestones.yaml",
+        lambda d: _by_id(d, "kr-final-text")["match"].update(completed_on="2024-01-01"),
+        "match.completed_on: 2024-01-01 is before the agreement's own floor (2024-10-29): no item could report the "
+        "completion",
+    ),
+    (
         "unknown due.after",
         "milestones.yaml",
         lambda d: _by_id(d, "my-entry-into-force")["due"].update(after="my-notify"),

@@ -11,7 +11,7 @@ import pytest
 from monitor.match.amounts import find_amounts, with_amounts
 from monitor.match.engine import ItemText, build_matcher, split_sentences
 from monitor.match.rules import MatchRule
-from monitor.match.signals import SignalRules, decide_signal, decide_signal_reason
+from monitor.match.signals import SignalRules, before_completion, decide_signal, decide_signal_reason
 from monitor.match.terms import Term, parse_term
 
 ACRONYMS = frozenset({"ART", "MOU", "US", "TIFA"})
@@ -188,6 +188,52 @@ def test_explanation_names_terms_fields_and_offsets() -> None:
     assert m.explain(ItemText("Korea news", ""), "m") is not None
     assert not m.explain(ItemText("Korea news", ""), "m").matches_now  # type: ignore[union-attr]
     assert m.explain(item, "no-such-milestone") is None
+
+
+def test_a_completion_before_the_milestones_known_completion_is_progress() -> None:
+    """China "pauses" its controls at Busan on 30 October; MOFCOM suspends them on 7 November: the earlier
+    report is the pledge. A day early still counts (an item's UTC date can lag its local one); an undated item,
+    a later one, and a signal other than completion are as the words say."""
+    done = dt.date(2025, 11, 7)
+    r = MatchRule((terms(["@china"]), terms(["rare earth*"])), (), (), None, done)
+    m = build_matcher([Ms("m", r, (("completion", terms(["pauses"])),))], ALIASES, SIGNALS)
+
+    def signal(title: str, published: dt.date | None) -> str:
+        found = m.match(ItemText(title, "", published))
+        assert [x.milestone for x in found] == ["m"]
+        return found[0].signal
+
+    title = "China pauses rare earth export controls"
+    assert signal(title, dt.date(2025, 10, 30)) == "progress"
+    assert signal(title, dt.date(2025, 11, 5)) == "progress"
+    assert signal(title, dt.date(2025, 11, 6)) == "completion"  # a day early: the UTC date of a local 7 November
+    assert signal(title, done) == "completion"
+    assert signal(title, dt.date(2026, 1, 5)) == "completion"
+    assert signal(title, None) == "completion"
+    assert signal("China delays rare earth export controls", dt.date(2025, 10, 30)) == "delay"
+    ex = m.explain(ItemText(title, "", dt.date(2025, 10, 30)), "m")
+    assert ex is not None
+    reason = ex.signal
+    assert (reason.signal, reason.word, reason.vocabulary, reason.completed_on) == (
+        "progress",
+        "pauses",
+        "milestone",
+        done,
+    )
+    assert "published before the milestone was completed (2025-11-07)" in reason.describe()
+
+
+def test_before_completion_is_pure() -> None:
+    done = dt.date(2025, 11, 14)
+    signed = decide_signal_reason("Korea, US sign MOU", "", SignalRules.build(SIGNALS, {}))
+    assert signed.signal == "completion"
+    early = before_completion(signed, dt.date(2025, 10, 29), done, 1)
+    assert early.signal == "progress" and early.completed_on == done and early.word == signed.word
+    assert before_completion(signed, dt.date(2025, 10, 29), None, 1) is signed  # no known completion
+    assert before_completion(signed, dt.date(2025, 11, 13), done, 1) is signed
+    assert before_completion(signed, dt.date(2025, 11, 13), done, 0).signal == "progress"
+    talks = decide_signal_reason("Korea, US MOU talks", "", SignalRules.build(SIGNALS, {}))
+    assert before_completion(talks, dt.date(2025, 1, 1), done, 1) is talks
 
 
 def test_explanation_of_a_latin_word_against_a_spaceless_script() -> None:

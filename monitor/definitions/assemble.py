@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..match.rules import MatchRule
+from ..match.rules import DATE_SLACK_DAYS, MatchRule
 from ..match.terms import Term, parse_term
 from ..validation import Strict, problems
 from .models import AgreementIn, FeedIn, FeedsFile, MilestoneIn, MilestonesFile
@@ -24,7 +24,6 @@ from .urls import URL_RULE, is_local
 # it is about something earlier (the 2000 US–Vietnam trade agreement, the 2023 US–Japan minerals agreement).
 # The talks that led to an agreement (a year at most, here since April 2025) still count.
 EVIDENCE_BEFORE_SIGNING_DAYS = 365
-SINCE_SLACK_DAYS = 1  # an item dated the day before a rule's `since` still counts (its UTC date may lag its own)
 
 
 def build(
@@ -227,14 +226,20 @@ def _build_milestones(src: str, f: MilestonesFile, out: list[str], aliases_known
                     f"before its signing): it would change nothing"
                 )
             elif since is not None:
-                # a day's slack: an item's date is its UTC date, which for a feed east of UTC can be the day before
-                # the local one ("26 Oct 2025 00:00 +0800" is 25 October in UTC)
-                floor = since - dt.timedelta(days=SINCE_SLACK_DAYS)
+                floor = since - dt.timedelta(days=DATE_SLACK_DAYS)  # an item a day early by its UTC date counts
+            completed_on, earliest = m.match.completed_on, since or floor
+            if completed_on is not None and earliest is not None and completed_on < earliest:
+                what = f"match.since ({since})" if since is not None else f"the agreement's own floor ({floor})"
+                out.append(
+                    f"{src}: {here}.match.completed_on: {completed_on} is before {what}: no item could report "
+                    f"the completion"
+                )
             rule = MatchRule(
                 groups,
                 terms(f"{here}.match.any", m.match.any or [], scope),
                 terms(f"{here}.match.none", m.match.none, scope),
                 floor,
+                completed_on,
             )
         own = tuple((k, vocabulary(f"{here}.signals.{k}", v, scope)) for k, v in m.signals.items())
         milestones.append(MilestoneDef(m.id, m.agreement, m.title, m.description.strip(), due, rule, own))

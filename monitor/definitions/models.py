@@ -137,10 +137,12 @@ class MatchIn(Strict):
     any: list[str] | None = None
     none: list[str] = []
     since: dt.date | None = None  # an item published before this is not evidence: what it tracks did not exist yet
+    # the day the milestone's event happened, when it is known: an earlier item's completion word is a pledge
+    completed_on: dt.date | None = None
 
     _t = field_validator("all", "any", "none")(lambda v: _terms(v) if v is not None else v)
 
-    @field_validator("since", mode="before")
+    @field_validator("since", "completed_on", mode="before")
     @classmethod
     def _since(cls, v: Any) -> Any:
         return None if v is None else parse_date(v)

@@ -21,9 +21,9 @@ import ahocorasick_rs
 
 from .amounts import find_amounts, may_hold_amount, with_amounts
 from .normalize import SEPARATORS, normalize
-from .rules import MatchRule, MilestoneRule
+from .rules import DATE_SLACK_DAYS, MatchRule, MilestoneRule
 from .sentences import sentence_spans, split_sentences
-from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, decide_signal_reason
+from .signals import SignalCache, SignalReason, SignalRules, Vocabulary, before_completion, decide_signal_reason
 from .terms import HAN, HAN_CHAR, SPACELESS, Bounded, Term, WholeWords, compile_terms, has_spaceless
 
 TITLE_WEIGHT = 2.0
@@ -167,6 +167,7 @@ class _Rule:
     signals: SignalRules
     written: Mapping[int, str]  # term id -> the term as written in this rule ("@japan" for Tokyo)
     not_before: dt.date | None  # an item published before this is not evidence (an earlier deal)
+    completed_on: dt.date | None  # the milestone's known completion: an earlier item's completion is progress
     plain_groups: tuple[frozenset[int], ...] = ()  # the groups without a lazy term, the likeliest to be missing
     # first (the anchor last): a candidate missing one is rejected before anything else is looked at
     lazy_groups: tuple[tuple[frozenset[int], frozenset[int]], ...] = ()  # each group holding a lazy term, with
@@ -387,7 +388,8 @@ class Matcher:
         """The rule's terms that occurred, the snippet cut around them, and the signal read from title and snippet."""
         used = sorted({tid for g in rule.groups for tid in g if tid in hits})
         snippet = make_snippet(item, self._placed(used))
-        return used, snippet, decide_signal_reason(item.title, snippet, rule.signals, signal_cache)
+        reason = decide_signal_reason(item.title, snippet, rule.signals, signal_cache)
+        return used, snippet, before_completion(reason, item.published, rule.completed_on, DATE_SLACK_DAYS)
 
     def _sides(self, tid: int) -> tuple[tuple[Term, ...], ...] | None:
         lazy = self._lazy.get(tid)
@@ -601,6 +603,7 @@ def build_matcher(
             SignalRules(Vocabulary.of(dict(ms.signals)), common),
             written,
             rule.not_before,
+            rule.completed_on,
             tuple(plain),
             tuple((g, _lazy_closure(set(g & lazy_ids), m._lazy)) for g in groups if not g.isdisjoint(lazy_ids)),
         )

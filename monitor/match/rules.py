@@ -12,6 +12,10 @@ from typing import Protocol
 
 from .terms import Term
 
+# An item dated the day before a rule's date still counts as of that day: its date is the UTC one, which for a feed
+# east of UTC can be the day before the local one ("26 Oct 2025 00:00 +0800" is 25 October in UTC).
+DATE_SLACK_DAYS = 1
+
 
 @dataclass(frozen=True)
 class MatchRule:
@@ -19,6 +23,9 @@ class MatchRule:
     any: tuple[Term, ...] = ()  # at least one must occur (when given)
     none: tuple[Term, ...] = ()  # none may occur
     not_before: dt.date | None = None  # an item published earlier is about something before the agreement
+    # the day the milestone was completed, when known (`match.completed_on`): a completion word in an item
+    # published more than a day before it is read as progress (the pledge, a plan, or the step announced early)
+    completed_on: dt.date | None = None
 
 
 class MilestoneRule(Protocol):

@@ -7,6 +7,9 @@ Decided on the item's title first, then on the snippet around the hits:
 3. else (a milestone's own terms only) a `none` term, e.g. the parent framework's signing → `none`;
 4. else a progress term, or a negated completion → `progress`;
 5. else `progress` (NO_WORD_SIGNAL): evidence that carries no signal word is most often a step; see there.
+A completion in an item published more than a day before the milestone's known completion date (its rule's
+`completed_on`) is read as progress: the pledge, a plan, or the step announced before it was taken (China "pauses"
+its controls at Busan on 30 October 2025; MOFCOM suspended them on 7 November).
 The title decides when it has any signal; the snippet only when the title has none. A milestone's own
 vocabulary is tried before the global one, so "suspends" can be a completion for China's export controls
 while it is a delay everywhere else. Every decision comes with its reason (SignalReason): the word, where, which
@@ -15,9 +18,10 @@ vocabulary, and what negated a completion.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from .normalize import normalize
@@ -120,6 +124,8 @@ class SignalReason:
     word: str | None = None  # as it reads in the normalised text
     vocabulary: str | None = None  # milestone | global
     negated_by: str | None = None  # "to" in "to hold": a completion word that does not count as one
+    completed_on: dt.date | None = None  # a completion word in an item published before the milestone's known
+    # completion (this day) by more than a day: read as progress
 
     @property
     def reason(self) -> str:
@@ -130,6 +136,11 @@ class SignalReason:
             return f"{self.signal}: no signal word in the title or the snippet (evidence is most often a step)"
         where = f"in the {self.field}" + (" (the title has none)" if self.field == "snippet" else "")
         vocab = "the milestone's own vocabulary" if self.vocabulary == "milestone" else "the global vocabulary"
+        if self.completed_on is not None:
+            return (
+                f"{self.signal}: completion word {self.word!r} {where}, from {vocab}, in an item published before "
+                f"the milestone was completed ({self.completed_on}): a pledge or a step announced early"
+            )
         if self.negated_by is not None:
             return (
                 f"{self.signal}: completion word {self.word!r} {where}, negated or in the future "
@@ -210,6 +221,21 @@ def decide_signal_reason(
             (signal, word, negated_by), vocabulary = decided
             return SignalReason(signal, field, word, vocabulary, negated_by)
     return SignalReason(NO_WORD_SIGNAL)
+
+
+def before_completion(
+    reason: SignalReason, published: dt.date | None, completed_on: dt.date | None, slack_days: int
+) -> SignalReason:
+    """`reason`, or progress when it is a completion in an item published more than `slack_days` before the
+    milestone's known completion date: what the item reports as done was then only pledged or announced."""
+    if (
+        reason.signal != "completion"
+        or published is None
+        or completed_on is None
+        or published >= completed_on - dt.timedelta(days=slack_days)
+    ):
+        return reason
+    return replace(reason, signal="progress", completed_on=completed_on)
 
 
 def decide_signal(title: str, snippet: str, rules: SignalRules, cache: SignalCache | None = None) -> str:
