@@ -23,7 +23,8 @@ ALIASES = {
 }
 SIGNALS = {
     "completion": tuple(
-        parse_term(t) for t in ["signed", "sign", "held", "hold", "publish", "署名", "開催", "签署", "서명", "발표"]
+        parse_term(t)
+        for t in ["signed", "sign", "held", "hold", "publish", "署名", "開催", "签署", "서명", "발표", "生效"]
     ),
     "delay": tuple(parse_term(t) for t in ["postpon*", "delays", "stalled", "延期", "연기", "推迟"]),
     "progress": tuple(parse_term(t) for t in ["talks", "協議", "협상", "磋商"]),
@@ -149,6 +150,8 @@ SIGNAL_CASES = [
     ("美中签署协议", "completion"),
     ("美中将签署协议", "progress"),
     ("美中尚未签署协议", "progress"),
+    ("协定须在互换通知60天后才生效", "progress"),  # 才: "only then", a condition
+    ("协定今日生效", "completion"),
     ("한미 양해각서 서명", "completion"),
     ("한미 양해각서 서명 예정", "progress"),
     ("팩트시트 발표 연기", "delay"),

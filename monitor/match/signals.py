@@ -55,13 +55,14 @@ LOOKAHEAD = 3  # words after a completion term that can put it in the future or 
 # Where words have no spaces: what just before a completion term negates it or puts it in the future, and what
 # just after it does. Single characters count only right before the term (two characters at most: 未签署, 将于
 # 签署); longer words anywhere in the six characters around it.
-# Before: Chinese/Japanese 未 "not yet", 不 "not", 将 "will", 拟 "plans to", 或 "may", 计划 "plans", 有望/可望
-# "expected to", 可能 "may", 准备 "prepares to", 下周 "next week"; Japanese までに "by (a date)", 来週/来月 "next
-# week/month"; Korean 조만간 "soon". After: Japanese へ "towards", 予定 "scheduled", 方針 "plans", 見通し "expected",
-# 調整 "arranging", 検討 "considering", せず/しない "does not", 要請 "request"; Korean 예정 "scheduled", 추진 "pursues",
+# Before: Chinese/Japanese 未 "not yet", 不 "not", 才 "only then" (须…后才生效: takes effect only after ...), 将
+# "will", 拟 "plans to", 或 "may", 计划 "plans", 有望/可望 "expected to", 可能 "may", 准备 "prepares to", 下周
+# "next week"; Japanese までに "by (a date)", 来週/来月 "next week/month"; Korean 조만간 "soon". After: Japanese
+# へ "towards", 予定 "scheduled", 方針 "plans", 見通し "expected", 調整 "arranging", 検討 "considering", せず/しない
+# "does not", 要請 "request"; Korean 예정 "scheduled", 추진 "pursues",
 # 방침 "plans", 전망 "expected", 검토 "considers", 준비 "prepares", 요청 "requests", 않 "not", 못 "cannot", 하기로
 # "decided to", 할 "will"; Chinese 在即 "imminent".
-CJK_BEFORE_NEAR = ("未", "不", "没", "沒", "将", "將", "拟", "擬", "或", "要")
+CJK_BEFORE_NEAR = ("未", "不", "没", "沒", "将", "將", "拟", "擬", "或", "要", "才")
 CJK_BEFORE = (
     "尚未", "计划", "計劃", "有望", "可望", "可能", "准备", "準備", "即将", "即將", "预计", "預計", "下周", "下週",
     "下月", "までに", "来週", "来月", "年内", "조만간", "앞두고",
