@@ -141,3 +141,23 @@ def test_the_scorer_can_score_one_batch(capsys: pytest.CaptureFixture[str]) -> N
     assert f"held-out: {len(items) - tuning} items" in out
     assert ev.main(["--file", "no-such-batch.yaml"]) == 2
     assert "no-such-batch.yaml" in capsys.readouterr().err
+
+
+def test_the_pipeline_finds_what_the_scorer_finds() -> None:
+    """bench/evidence_feeds.py's road (the items served as RSS on 127.0.0.1, polled into a fresh home, read back
+    from its database) ends where the direct scorer's does: the same milestones and signals, item by item, on a
+    sample of the set that holds matches, hard negatives, items with and without a date, and the non-Latin scripts."""
+    spec = importlib.util.spec_from_file_location("bench_evidence_feeds", REPO / "bench" / "evidence_feeds.py")
+    assert spec is not None and spec.loader is not None
+    feeds = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(feeds)
+    from monitor.match.engine import ItemText, build_matcher
+
+    items = feeds.scorer.load(FILES)[::9]
+    assert any(i.date is None for i in items) and any(i.date is not None for i in items)
+    defs = config.load(Home(REPO), environ={}).definitions
+    matcher = build_matcher(defs.milestones, defs.aliases, defs.signals)
+    direct = [{r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))} for i in items]
+    assert sum(1 for d in direct if d) >= 30 and sum(1 for d in direct if not d) >= 30
+    piped = [dict(f.signals) for f in feeds.through_the_pipeline(items)]
+    assert piped == direct

@@ -1,0 +1,182 @@
+"""The evidence scorer through the whole pipeline: the development set served as three RSS feeds, polled into a
+fresh home with the shipped milestones, and scored from what the database holds.
+
+`bench/evidence.py` calls the matcher on each item's title and summary directly. A user's monitor sees the same
+items another way: fetched over HTTP, parsed by feedparser (HTML entities, CDATA, dates), stored, grouped into
+stories (one piece of evidence per milestone for items with the same canonical link or headline) and matched by
+the parse workers. This bench takes that road and reports the same figures, then how far they differ from the
+direct scorer's, pair by pair, so a difference between the two roads shows up as a number, not as a surprise.
+
+Each item becomes an RSS <item>: its title, link (also its guid), summary as <description>, and its date as
+<pubDate> at 12:00 UTC (none when the set has no date, so the poller stamps the fetch time, as for a real feed
+that gives none). The three feeds take every third item of the set. The server is http.server on 127.0.0.1 (an
+ephemeral port); the home is a temporary directory with a SQLite database, removed afterwards; "now" is fixed
+at 2026-12-03 12:00 UTC, after every item of the set.
+
+    python bench/evidence_feeds.py --part both --quiet   # figures through the pipeline, and the difference
+    python bench/evidence_feeds.py                       # tuning part, listing where the two roads differ
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+
+def _load_scorer():  # type: ignore[no-untyped-def]
+    """bench/evidence.py, beside this file, loaded by its path (bench/ is not a package, nor put on sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_evidence", Path(__file__).resolve().parent / "evidence.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.get("bench_evidence") or importlib.util.module_from_spec(spec)
+    if "bench_evidence" not in sys.modules:
+        sys.modules["bench_evidence"] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+scorer = _load_scorer()
+
+NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
+FEEDS = 3
+
+
+def rss(items: Sequence[scorer.Item], title: str) -> bytes:
+    """One RSS 2.0 document holding `items`."""
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0"><channel>',
+        f"<title>{escape(title)}</title><link>http://127.0.0.1/</link><description>dev set</description>",
+    ]
+    for i in items:
+        out.append("<item>")
+        out.append(f"<title>{escape(i.title)}</title><link>{escape(i.link)}</link>")
+        out.append(f'<guid isPermaLink="false">{escape(i.link)}</guid>')
+        if i.date is not None:
+            noon = dt.datetime(i.date.year, i.date.month, i.date.day, 12, 0, tzinfo=dt.UTC)
+            out.append(f"<pubDate>{format_datetime(noon)}</pubDate>")
+        out.append(f"<description>{escape(i.summary)}</description>")
+        out.append("</item>")
+    out.append("</channel></rss>")
+    return "\n".join(out).encode("utf-8")
+
+
+class Server:
+    """`with Server(routes) as s:` serves each path's bytes as RSS on 127.0.0.1 until the block ends."""
+
+    def __init__(self, routes: Mapping[str, bytes]) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                body = routes.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}{path}"
+
+    def __enter__(self) -> Server:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def through_the_pipeline(items: Sequence[scorer.Item]) -> list[scorer.Found]:
+    """What a fresh home's one poll of the items, served as FEEDS RSS feeds, records: milestone -> signal per item
+    (an item behind a story's evidence gets the story's signal)."""
+    from monitor import evidence
+    from monitor.app import open_app
+    from monitor.clock import FixedClock
+    from monitor.match.stories import canonical_link
+    from monitor.poll import poll
+    from monitor.setup import init_home
+
+    clock = FixedClock(NOW)
+    routes = {f"/feed-{n}.xml": rss(items[n::FEEDS], f"dev set {n}") for n in range(FEEDS)}
+    found: dict[str, dict[str, str]] = {canonical_link(i.link): {} for i in items}
+    with tempfile.TemporaryDirectory(prefix="monitor-evidence-feeds-") as tmp, Server(routes) as server:
+        home = Path(tmp) / "home"
+        init_home(home, clock, {})
+        lines = ["feeds:"]
+        for n in range(FEEDS):
+            url = server.url(f"/feed-{n}.xml")
+            lines += [f"  - id: dev-{n}", f"    title: Dev set {n}", "    type: rss", f"    url: {url}"]
+        (home / "config" / "feeds.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        app = open_app(home, clock, {})
+        try:
+            report = poll(app, pool="thread")
+            errors = [f"{f.id}: {f.error}" for f in report.feeds if f.outcome == "error"]
+            if errors:
+                raise SystemExit("a feed failed: " + "; ".join(errors))
+            for view in evidence.list_matches(app):
+                for source in view.sources:
+                    key = canonical_link(source.url)
+                    if key in found:
+                        found[key][view.milestone] = view.signal
+        finally:
+            app.close()
+    return [scorer.Found(found[canonical_link(i.link)]) for i in items]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--part", choices=("tuning", "held-out", "both"), default="tuning")
+    ap.add_argument("--quiet", action="store_true", help="figures only, not the pairs where the two roads differ")
+    args = ap.parse_args(argv)
+
+    from monitor import config
+    from monitor.home import Home
+    from monitor.match.engine import ItemText, build_matcher
+
+    items = scorer.load(scorer.DATA.glob("*.yaml"))
+    defs = config.load(Home(scorer.REPO), environ={}).definitions
+    matcher = build_matcher(defs.milestones, defs.aliases, defs.signals)
+    parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
+    for part in parts:
+        chosen = [i for i in items if scorer.part_of(i.link) == part]
+        piped = through_the_pipeline(chosen)
+        scorer.report(f"{part}, through the pipeline", chosen, scorer.score(chosen, piped), quiet=True)
+        direct = [
+            scorer.Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))})
+            for i in chosen
+        ]
+        differ = [
+            (i, k, d.signals.get(k), p.signals.get(k))
+            for i, d, p in zip(chosen, direct, piped, strict=True)
+            for k in sorted(set(d.signals) | set(p.signals))
+            if d.signals.get(k) != p.signals.get(k)
+        ]
+        pairs = sum(len(d.signals) for d in direct)
+        print(f"  (item, milestone) pairs where the pipeline differs from the direct matcher: {len(differ)} of {pairs}")
+        if not args.quiet and part == "tuning":
+            for i, k, d_sig, p_sig in differ:
+                print(f"    {k}: direct {d_sig or '-'}, pipeline {p_sig or '-'}: {i.title[:100]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
