@@ -9,9 +9,9 @@ direct scorer's, pair by pair, so a difference between the two roads shows up as
 
 Each item becomes an RSS <item>: its title, link (also its guid), summary as <description>, and its date as
 <pubDate> at 12:00 UTC (none when the set has no date, so the poller stamps the fetch time, as for a real feed
-that gives none). The three feeds take every third item of the set. The server is http.server on 127.0.0.1 (an
-ephemeral port); the home is a temporary directory with a SQLite database, removed afterwards; "now" is fixed
-at 2026-12-03 12:00 UTC, after every item of the set.
+that gives none). The three feeds take every third item of the set. The server is the tests' own
+(tests/httpserver.py) on 127.0.0.1, an ephemeral port; the home is a temporary directory with a SQLite database,
+removed afterwards; "now" is fixed at 2026-12-03 12:00 UTC, after every item of the set.
 
     python bench/evidence_feeds.py --part both --quiet   # figures through the pipeline, and the difference
     python bench/evidence_feeds.py                       # tuning part, listing where the two roads differ
@@ -23,24 +23,28 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # as bench/digest.py does: the tests' HTTP server
+
+from tests.httpserver import Response, Server  # noqa: E402
+
 
 def _load_scorer():  # type: ignore[no-untyped-def]
-    """bench/evidence.py, beside this file, loaded by its path (bench/ is not a package, nor put on sys.path)."""
+    """bench/evidence.py, beside this file, loaded by its path once (bench/ is not a package, nor on sys.path)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_evidence", Path(__file__).resolve().parent / "evidence.py")
+    if "bench_evidence" in sys.modules:
+        return sys.modules["bench_evidence"]
+    spec = importlib.util.spec_from_file_location("bench_evidence", REPO / "bench" / "evidence.py")
     assert spec is not None and spec.loader is not None
-    module = sys.modules.get("bench_evidence") or importlib.util.module_from_spec(spec)
-    if "bench_evidence" not in sys.modules:
-        sys.modules["bench_evidence"] = module
-        spec.loader.exec_module(module)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_evidence"] = module
+    spec.loader.exec_module(module)
     return module
 
 
@@ -70,41 +74,6 @@ def rss(items: Sequence[scorer.Item], title: str) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
-class Server:
-    """`with Server(routes) as s:` serves each path's bytes as RSS on 127.0.0.1 until the block ends."""
-
-    def __init__(self, routes: Mapping[str, bytes]) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                body = routes.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
-
-    def __enter__(self) -> Server:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-
 def through_the_pipeline(items: Sequence[scorer.Item]) -> list[scorer.Found]:
     """What a fresh home's one poll of the items, served as FEEDS RSS feeds, records: milestone -> signal per item
     (an item behind a story's evidence gets the story's signal)."""
@@ -116,9 +85,10 @@ def through_the_pipeline(items: Sequence[scorer.Item]) -> list[scorer.Found]:
     from monitor.setup import init_home
 
     clock = FixedClock(NOW)
-    routes = {f"/feed-{n}.xml": rss(items[n::FEEDS], f"dev set {n}") for n in range(FEEDS)}
     found: dict[str, dict[str, str]] = {canonical_link(i.link): {} for i in items}
-    with tempfile.TemporaryDirectory(prefix="monitor-evidence-feeds-") as tmp, Server(routes) as server:
+    with tempfile.TemporaryDirectory(prefix="monitor-evidence-feeds-") as tmp, Server() as server:
+        for n in range(FEEDS):
+            server.routes[f"/feed-{n}.xml"] = Response(body=rss(items[n::FEEDS], f"dev set {n}"))
         home = Path(tmp) / "home"
         init_home(home, clock, {})
         lines = ["feeds:"]

@@ -21,16 +21,17 @@ FILES = sorted(DATA.glob("*.yaml"))
 KEYS = {"title", "link", "source", "date", "lang", "summary", "summary_en", "milestones", "signal", "note"}
 
 
-def _scorer():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_evidence", REPO / "bench" / "evidence.py")
+def _bench(file: str, name: str):  # type: ignore[no-untyped-def]
+    """bench/`file`, loaded by its path as module `name` (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / file)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_evidence"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-ev = _scorer()
+ev = _bench("evidence.py", "bench_evidence")
 
 
 def test_there_is_a_set() -> None:
@@ -147,10 +148,7 @@ def test_the_pipeline_finds_what_the_scorer_finds() -> None:
     """bench/evidence_feeds.py's road (the items served as RSS on 127.0.0.1, polled into a fresh home, read back
     from its database) ends where the direct scorer's does: the same milestones and signals, item by item, on a
     sample of the set that holds matches, hard negatives, items with and without a date, and the non-Latin scripts."""
-    spec = importlib.util.spec_from_file_location("bench_evidence_feeds", REPO / "bench" / "evidence_feeds.py")
-    assert spec is not None and spec.loader is not None
-    feeds = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(feeds)
+    feeds = _bench("evidence_feeds.py", "bench_evidence_feeds")
     from monitor.match.engine import ItemText, build_matcher
 
     items = feeds.scorer.load(FILES)[::9]
