@@ -134,6 +134,21 @@ def score(items: Sequence[Item], found: Sequence[Found]) -> dict[str, Tally]:
     return tallies
 
 
+def shipped_rules() -> Callable[[Item], Found]:
+    """What the rules of this checkout's config/ find in an item (the matcher built once)."""
+    from monitor import config
+    from monitor.home import Home
+    from monitor.match.engine import ItemText, build_matcher
+
+    defs = config.load(Home(REPO), environ={}).definitions
+    matcher = build_matcher(defs.milestones, defs.aliases, defs.signals)
+
+    def found(i: Item) -> Found:
+        return Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))})
+
+    return found
+
+
 def _pct(x: float | None) -> str:
     return "   —" if x is None else f"{x:.2f}"
 
@@ -179,10 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from monitor import config
-    from monitor.home import Home
-    from monitor.match.engine import ItemText, build_matcher
-
     paths = list(DATA.glob("*.yaml"))
     if args.file:
         unknown = sorted(set(args.file) - {p.name for p in paths})
@@ -194,19 +205,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not items:
         print(f"no items under {DATA}", file=sys.stderr)
         return 1
-    defs = config.load(Home(REPO), environ={}).definitions
-    matcher = build_matcher(defs.milestones, defs.aliases, defs.signals)
+    found_by_rules = shipped_rules()
     if args.second_opinion:
-        return second_opinion(
-            items, lambda i: Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))})
-        )
+        return second_opinion(items, found_by_rules)
     parts = ("tuning", "held-out") if args.part == "both" else (args.part,)
     for part in parts:
         chosen = [i for i in items if part_of(i.link) == part]
-        found = [
-            Found({r.milestone: r.signal for r in matcher.match(ItemText(i.title, i.summary, i.date))}) for i in chosen
-        ]
-        report(part, chosen, score(chosen, found), args.quiet)
+        report(part, chosen, score(chosen, [found_by_rules(i) for i in chosen]), args.quiet)
     return 0
 
 

@@ -144,7 +144,7 @@ class MatchIn(Strict):
 
     @field_validator("since", "completed_on", mode="before")
     @classmethod
-    def _since(cls, v: Any) -> Any:
+    def _dates(cls, v: Any) -> Any:
         return None if v is None else parse_date(v)
 
     @field_validator("all")
